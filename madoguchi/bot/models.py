@@ -1,0 +1,105 @@
+"""Residents, stored webhook events, messages and the outbox."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from madoguchi.shared import clock
+from madoguchi.shared.db import Base, EncryptedText, UTCDateTime
+
+
+class Resident(Base):
+    """A LINE user. The LINE id lives only encrypted, found by its keyed hash."""
+
+    __tablename__ = "residents"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    line_id_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    line_id_enc: Mapped[str | None] = mapped_column(EncryptedText)
+    # What staff see: 相談者 + a short code.
+    pseudonym: Mapped[str] = mapped_column(String(20), unique=True)
+    blocked: Mapped[bool] = mapped_column(Boolean, default=False)
+    followed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    unfollowed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+    erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class WebhookReceipt(Base):
+    """Every webhookEventId ever accepted: a redelivered event finds its receipt and is not handled again.
+
+    Kept apart from the event itself, which is deleted once handled.
+    """
+
+    __tablename__ = "webhook_receipts"
+
+    webhook_event_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now, index=True)
+
+
+class WebhookEvent(Base):
+    """A stored event waiting for (or parked after) handling; the payload is encrypted."""
+
+    __tablename__ = "webhook_events"
+    __table_args__ = (Index("ix_webhook_events_queue", "status", "source_key", "event_ts"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    webhook_event_id: Mapped[str] = mapped_column(String(64), unique=True)
+    # Keyed hash of the source (user, group or room): orders a resident's events without their id.
+    source_key: Mapped[str] = mapped_column(String(64))
+    event_type: Mapped[str] = mapped_column(String(40))
+    event_ts: Mapped[int] = mapped_column(Integer)  # LINE's millisecond timestamp
+    payload: Mapped[str] = mapped_column(EncryptedText)
+    # pending -> processing -> (deleted) | failed (parked, re-runnable)
+    status: Mapped[str] = mapped_column(String(12), default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    available_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+
+
+class Message(Base):
+    """One message in or out, body encrypted. Conversations refer to these."""
+
+    __tablename__ = "messages"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    resident_id: Mapped[int] = mapped_column(ForeignKey("residents.id", ondelete="CASCADE"), index=True)
+    sender: Mapped[str] = mapped_column(String(10))  # resident | bot | staff
+    kind: Mapped[str] = mapped_column(String(20), default="text")  # text, sticker, image, ...
+    body: Mapped[str | None] = mapped_column(EncryptedText)
+    line_message_id: Mapped[str | None] = mapped_column(String(40), index=True)
+    outbox_id: Mapped[int | None] = mapped_column(ForeignKey("outbox.id", ondelete="SET NULL"))
+    sent_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+    unsent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class OutboxMessage(Base):
+    """Every request to LINE is a row first; one sender sends it (reply while fresh, else push)."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (Index("ix_outbox_queue", "status", "next_attempt_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    resident_id: Mapped[int | None] = mapped_column(ForeignKey("residents.id", ondelete="CASCADE"), index=True)
+    # Target of a push when it is not a resident (a group or room the bot leaves): encrypted.
+    target_enc: Mapped[str | None] = mapped_column(EncryptedText)
+    # JSON list of LINE message objects (at most 5), encrypted.
+    payload: Mapped[str] = mapped_column(EncryptedText)
+    reply_token: Mapped[str | None] = mapped_column(String(255))
+    reply_token_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    retry_key: Mapped[str] = mapped_column(String(36))
+    # pending -> sending -> sent | failed | skipped (resident blocked)
+    status: Mapped[str] = mapped_column(String(10), default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    via: Mapped[str | None] = mapped_column(String(10))  # reply | push, once sent
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    line_request_id: Mapped[str | None] = mapped_column(String(64))
