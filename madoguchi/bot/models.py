@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import BigInteger, Boolean, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from madoguchi.shared import clock
@@ -51,7 +51,7 @@ class WebhookEvent(Base):
     # Keyed hash of the source (user, group or room): orders a resident's events without their id.
     source_key: Mapped[str] = mapped_column(String(64))
     event_type: Mapped[str] = mapped_column(String(40))
-    event_ts: Mapped[int] = mapped_column(Integer)  # LINE's millisecond timestamp
+    event_ts: Mapped[int] = mapped_column(BigInteger)  # LINE's millisecond timestamp
     payload: Mapped[str] = mapped_column(EncryptedText)
     # pending -> processing -> (deleted) | failed (parked, re-runnable)
     status: Mapped[str] = mapped_column(String(12), default="pending")
@@ -86,7 +86,9 @@ class OutboxMessage(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     resident_id: Mapped[int | None] = mapped_column(ForeignKey("residents.id", ondelete="CASCADE"), index=True)
-    # Target of a push when it is not a resident (a group or room the bot leaves): encrypted.
+    # "message" (reply or push), or "leave" (the bot leaves a group or room after a polite word).
+    action: Mapped[str] = mapped_column(String(10), default="message")
+    # Target when it is not a resident (a group or room id): encrypted.
     target_enc: Mapped[str | None] = mapped_column(EncryptedText)
     # JSON list of LINE message objects (at most 5), encrypted.
     payload: Mapped[str] = mapped_column(EncryptedText)
