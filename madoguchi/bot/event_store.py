@@ -32,9 +32,9 @@ def source_id(event: dict[str, Any]) -> str:
     return source.get("userId") or source.get("groupId") or source.get("roomId") or "unknown"
 
 
-def _insert(session: Session, model: type) -> Any:
+def _insert(session: Session, table: Any) -> Any:
     dialect = session.get_bind().dialect.name
-    return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(model)
+    return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
 
 
 def store(session: Session, *, events: list[dict[str, Any]]) -> int:
@@ -45,13 +45,16 @@ def store(session: Session, *, events: list[dict[str, Any]]) -> int:
     by_id: dict[str, dict[str, Any]] = {}
     for ev in events:
         by_id.setdefault(str(ev["webhookEventId"]), ev)
-    receipts = (
-        _insert(session, WebhookReceipt)
-        .values([{"webhook_event_id": eid, "received_at": now} for eid in by_id])
+    # Core executemany statements: compiled once and cached, whatever the batch size.
+    conn = session.connection()
+    receipts = WebhookReceipt.__table__
+    inserted = conn.execute(
+        _insert(session, receipts)
         .on_conflict_do_nothing(index_elements=["webhook_event_id"])
-        .returning(WebhookReceipt.webhook_event_id)
+        .returning(receipts.c.webhook_event_id),
+        [{"webhook_event_id": eid, "received_at": now} for eid in by_id],
     )
-    new_ids = list(session.scalars(receipts))
+    new_ids = [row[0] for row in inserted]
     if not new_ids:
         return 0
     box = crypto.box()
@@ -71,7 +74,7 @@ def store(session: Session, *, events: list[dict[str, Any]]) -> int:
                 "received_at": now,
             }
         )
-    session.execute(_insert(session, WebhookEvent), rows)
+    conn.execute(WebhookEvent.__table__.insert(), rows)
     return len(new_ids)
 
 

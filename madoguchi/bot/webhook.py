@@ -15,10 +15,8 @@ from fastapi.responses import JSONResponse
 from linebot.v3.webhook import SignatureValidator
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
-from starlette.concurrency import run_in_threadpool
 
-from madoguchi.bot import event_store
-from madoguchi.shared.db import unit_of_work
+from madoguchi.bot.ingest import GroupCommitWriter
 
 log = logging.getLogger("madoguchi.webhook")
 
@@ -60,10 +58,8 @@ def make_router(
 ) -> APIRouter:
     router = APIRouter()
     validator = SignatureValidator(channel_secret)
-
-    def _store(events: list[dict[str, Any]]) -> int:
-        with unit_of_work(factory) as session:
-            return event_store.store(session, events=events)
+    writer = GroupCommitWriter(factory)
+    router.on_shutdown = [writer.close]  # type: ignore[attr-defined]
 
     @router.post("/callback", include_in_schema=True, summary="LINE webhook")
     async def callback(request: Request) -> JSONResponse:
@@ -82,7 +78,7 @@ def make_router(
             return JSONResponse({"detail": exc.reason}, status_code=exc.status)
         if events:
             try:
-                new = await run_in_threadpool(_store, events)
+                new = await writer.store(events)
             except SQLAlchemyError as exc:
                 # Not a 200: LINE counts the delivery failed and (with redelivery on) sends it again.
                 log.error("webhook could not store events: %s", type(exc).__name__)
