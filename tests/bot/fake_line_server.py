@@ -55,10 +55,13 @@ def bind_free_port(host: str = "127.0.0.1") -> socket.socket:
 
 
 @contextmanager
-def serve_app(app, host: str = "127.0.0.1") -> Iterator[str]:
-    """Run `app` under uvicorn in a daemon thread; yield its base URL; stop it afterwards."""
-    sock = bind_free_port(host)
-    port = sock.getsockname()[1]
+def serve_app(app, host: str = "127.0.0.1", *, sock: socket.socket | None = None) -> Iterator[str]:
+    """Run `app` under uvicorn in a daemon thread; yield its base URL; stop it afterwards.
+
+    Pass a socket from bind_free_port() when the app must know its own port before it is served.
+    """
+    sock = sock or bind_free_port(host)
+    host, port = sock.getsockname()[:2]
     config = uvicorn.Config(app, log_level="warning", loop="asyncio", lifespan="auto", timeout_graceful_shutdown=2)
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
