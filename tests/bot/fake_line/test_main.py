@@ -1,4 +1,4 @@
-"""`python -m madoguchi.bot.fake_line` serves the fake in its own process (the slow tests kill -9 madoguchi beside it)."""
+"""`python -m madoguchi.bot.fake_line` serves the fake in its own process (slow tests kill -9 madoguchi beside it)."""
 
 from __future__ import annotations
 
