@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from madoguchi.bot.fake_line.state import RichMenu
+
 pytestmark = pytest.mark.browser
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -59,6 +61,15 @@ def test_type_see_answer_tap_quick_reply(simulator_server, page):
 
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
+    # A default rich menu as the bot would set it (`madoguchi line richmenu`), read by the page from the fake.
+    area = {"bounds": {"x": 0, "y": 0, "width": 2500, "height": 843}}
+    menu = {
+        "size": {"width": 2500, "height": 843},
+        "chatBarText": "メニュー",
+        "areas": [{**area, "action": {"type": "message", "label": "相談する", "text": "相談したい"}}],
+    }
+    simulator_server.state.rich_menus["richmenu-test"] = RichMenu("richmenu-test", menu, b"\x89PNG", "image/png")
+    simulator_server.state.default_rich_menu_id = "richmenu-test"
     page.goto(simulator_server.url + "/simulator")
     expect(page.locator("h1")).to_have_text("LINEシミュレーター")
 
@@ -93,6 +104,9 @@ def test_type_see_answer_tap_quick_reply(simulator_server, page):
     expect(page.locator("#notice")).to_contain_text("0120000000")
     bubble.get_by_role("button", name="相談したい").click()
     expect(bot.last).to_have_text("postback: consult=1")
+
+    page.locator("#rich-menu").get_by_role("button", name="相談する").click()
+    expect(bot.last).to_have_text("「相談したい」を受け付けました")
 
     # A second resident has their own chat; blocking disables the composer.
     page.get_by_role("button", name="＋ 新しい住民（友だち追加）").click()
