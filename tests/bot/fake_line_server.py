@@ -32,6 +32,8 @@ import uvicorn
 from madoguchi.bot.fake_line import FakeLineState, create_fake_line_app
 
 FAKE_TOKEN = "fake-line-test-token"
+# The same stack as `madoguchi serve` (uvloop + httptools), so faults behave as they will in production.
+LOOP = "uvloop"
 
 
 def bind_free_port(host: str = "127.0.0.1") -> socket.socket:
@@ -62,7 +64,7 @@ def serve_app(app, host: str = "127.0.0.1", *, sock: socket.socket | None = None
     """
     sock = sock or bind_free_port(host)
     host, port = sock.getsockname()[:2]
-    config = uvicorn.Config(app, log_level="warning", loop="asyncio", lifespan="auto", timeout_graceful_shutdown=2)
+    config = uvicorn.Config(app, log_level="warning", loop=LOOP, lifespan="auto", timeout_graceful_shutdown=2)
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()

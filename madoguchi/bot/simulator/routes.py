@@ -82,8 +82,9 @@ class TextIn(BaseModel):
 
 
 class PostbackIn(BaseModel):
+    # Field names as in LINE's postback action, so the page can pass an action through unchanged.
     data: str = Field(max_length=300)
-    displayText: str | None = Field(default=None, max_length=300)  # noqa: N815 - LINE's field name
+    displayText: str | None = Field(default=None, max_length=300)
     params: dict[str, str] | None = None
 
 
@@ -93,8 +94,8 @@ class ResidentIn(BaseModel):
 
 
 class StickerIn(BaseModel):
-    packageId: str = "446"  # noqa: N815 - LINE's field name
-    stickerId: str = "1988"  # noqa: N815
+    packageId: str = "446"
+    stickerId: str = "1988"
 
 
 def _sim(request: Request) -> Simulator:

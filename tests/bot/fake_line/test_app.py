@@ -90,6 +90,9 @@ def test_retry_key_on_reply_is_rejected_and_recorded_invalid(client, state):
     assert len(state.invalid_requests) == 1
     with pytest.raises(AssertionError, match="invalid request"):
         state.assert_all_valid()
+    assert len(state.take_invalid_requests()) == 1
+    state.assert_all_valid()  # acknowledged by the test
+    assert len(state.invalid_requests) == 1  # still recorded
 
 
 def test_push_retry_key_conflict(client, state):

@@ -147,3 +147,15 @@ def test_reply_needs_a_token_and_push_a_valid_recipient():
 def test_loading_seconds(seconds, ok):
     op = load_spec().operations[("POST", "/v2/bot/chat/loading/start")]
     assert (request_problems(op, {"chatId": USER, "loadingSeconds": seconds}) == []) is ok
+
+
+def test_vendored_spec_is_unchanged_from_its_source():
+    import hashlib
+    import re
+    from importlib import resources
+
+    spec_dir = resources.files("madoguchi.bot.fake_line.spec")
+    listed = re.findall(r"^([0-9a-f]{64})\s+(\S+)$", spec_dir.joinpath("SOURCE.txt").read_text(), re.MULTILINE)
+    assert {name for _, name in listed} >= {"messaging-api.yml", "webhook.yml", "LICENSE"}
+    for digest, name in listed:
+        assert hashlib.sha256(spec_dir.joinpath(name).read_bytes()).hexdigest() == digest, name

@@ -40,7 +40,7 @@ ECHO_QUICK_REPLY = QuickReply(
 )
 
 
-def _answer(event) -> list:  # noqa: ANN001 - an SDK event
+def _answer(event) -> list:
     if isinstance(event, MessageEvent) and isinstance(event.message, TextMessageContent):
         text = event.message.text
         if text == "窓口":
