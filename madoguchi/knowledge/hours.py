@@ -19,6 +19,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, tzinfo
+from collections.abc import Callable
 from functools import lru_cache
 
 import holidays
@@ -33,6 +34,9 @@ YEAR_END_CLOSED = "年末年始休み"
 YEAR_END_DAYS = {(12, 29), (12, 30), (12, 31), (1, 1), (1, 2), (1, 3)}
 # How far next_opening looks ahead: a monthly-only line opens within ~31 days.
 LOOKAHEAD_DAYS = 400
+
+
+RangesOn = Callable[[date], tuple[tuple[int, int], ...]]
 
 
 class HoursError(ValueError):
@@ -142,20 +146,30 @@ class Hours:
                 out.extend((r.start, r.end) for r in rule.ranges)
         return tuple(sorted(out))
 
-    def is_open(self, at: datetime, tz: tzinfo) -> bool | None:
+    def is_open(self, at: datetime, tz: tzinfo, ranges_on: RangesOn | None = None) -> bool | None:
         """True or False at `at`; None when the hours vary or are unknown (say so, do not guess)."""
         if not self.known:
             return None
+        ranges_on = ranges_on or self.ranges_on
         local = at.astimezone(tz)
         d = local.date()
         minute = local.hour * 60 + local.minute
-        if any(s <= minute < e for s, e in self.ranges_on(d)):
-            return True
-        return any(s <= minute + DAY_MINUTES < e for s, e in self.ranges_on(d - timedelta(days=1)))
+        for s, e in ranges_on(d):
+            if s <= minute < e:
+                return True
+        minute += DAY_MINUTES
+        for s, e in ranges_on(d - timedelta(days=1)):
+            if s <= minute < e:
+                return True
+        return False
 
-    def next_opening(self, at: datetime, tz: tzinfo) -> datetime | None:
-        """`at` when open; else when it next opens; None when unknown or never within a year."""
-        opened = self.is_open(at, tz)
+    def next_opening(self, at: datetime, tz: tzinfo, ranges_on: RangesOn | None = None) -> datetime | None:
+        """`at` when open; else when it next opens; None when unknown or never within a year.
+
+        ranges_on: a cached version of self.ranges_on (the search snapshot passes one).
+        """
+        ranges_on = ranges_on or self.ranges_on
+        opened = self.is_open(at, tz, ranges_on)
         if opened is None:
             return None
         if opened:
@@ -165,36 +179,33 @@ class Hours:
         for offset in range(LOOKAHEAD_DAYS):
             d = d0 + timedelta(days=offset)
             midnight = datetime(d.year, d.month, d.day, tzinfo=tz)
-            for start, _end in self.ranges_on(d):
+            for start, _end in ranges_on(d):
                 moment = midnight + timedelta(minutes=start)
                 if moment > local:
                     return moment
         return None
 
-    def closes_at(self, at: datetime, tz: tzinfo) -> datetime | None:
+    def closes_at(self, at: datetime, tz: tzinfo, ranges_on: RangesOn | None = None) -> datetime | None:
         """When the opening that contains `at` ends; None when closed, unknown or open all week round."""
-        if not self.is_open(at, tz):
+        ranges_on = ranges_on or self.ranges_on
+        if self.always_open or not self.is_open(at, tz, ranges_on):
             return None
         local = at.astimezone(tz)
         d0 = local.date() - timedelta(days=1)
         base = datetime(d0.year, d0.month, d0.day, tzinfo=tz)
-        spans: list[tuple[int, int]] = []
+        now = (local.hour * 60 + local.minute) + DAY_MINUTES
+        end = now
+        # Ranges of day k start within day k, so once `end` falls before day k nothing later extends it.
         for offset in range(9):
-            spans.extend(
-                (s + offset * DAY_MINUTES, e + offset * DAY_MINUTES)
-                for s, e in self.ranges_on(d0 + timedelta(days=offset))
-            )
-        spans.sort()
-        now = int((local - base).total_seconds() // 60)
-        end: int | None = None
-        for s, e in spans:
-            if end is None:
-                if s <= now < e:
+            day_start = offset * DAY_MINUTES
+            if end < day_start:
+                break
+            for s, e in ranges_on(d0 + timedelta(days=offset)):
+                s, e = s + day_start, e + day_start
+                if s <= end and e > end and (s <= now or end > now):
                     end = e
-            elif s <= end:
-                end = max(end, e)
-        if end is None or end >= 8 * DAY_MINUTES:
-            return None
+        else:
+            return None  # open for over a week without a break: round the clock
         return base + timedelta(minutes=end)
 
 
@@ -206,6 +217,13 @@ def _japan_holidays() -> holidays.HolidayBase:
 
 def is_public_holiday(d: date) -> bool:
     return d in _japan_holidays()
+
+
+def warm_up(years: range) -> None:
+    """Work out the holidays of these years now, not during a resident's search."""
+    calendar = _japan_holidays()
+    for year in years:
+        _ = date(year, 1, 1) in calendar
 
 
 # --- parsing --------------------------------------------------------------------------------

@@ -6,8 +6,9 @@ a search well under 5 ms for a city of 500 resources (see bench.py).
 
 Order of the answer:
 1. For a crisis: the crisis lines serving the crisis kinds (lines marked 全般 serve every
-   kind and are the only ones when the kind is unknown): open now first, then 24-hour
-   lines, then lines for that very kind before general ones, then priority.
+   kind and are the only ones when the kind is unknown; with no kinds given, a
+   suicide_risk score means the kind "suicide"): open now first, then 24-hour lines,
+   then lines for that very kind before general ones, then priority.
 2. Then resources of the matched categories (or whose keywords appear in the message):
    the resident's area before city-wide before national; open now before "varies" before
    closed; then relevance (the classifier's scores of the matched categories plus a boost
@@ -152,48 +153,67 @@ class Snapshot:
     resources: tuple[ResourceView, ...]
     by_category: dict[str, tuple[int, ...]]
     crisis_lines: tuple[int, ...]
-    keyword_entries: tuple[tuple[int, str, str, tuple[str, ...]], ...]  # (index, keyword, normalised, forms)
-    _ranges: dict[tuple[int, date], tuple[tuple[int, int], ...]] = field(default_factory=dict)
+    # Each distinct keyword once: normalised text -> (its Sudachi forms, [(resource index, keyword as written)]).
+    keywords: dict[str, tuple[tuple[str, ...], tuple[tuple[int, str], ...]]]
+    known: tuple[bool, ...]  # hours say open or closed (not 要確認 or empty)
+    _days: OrderedDict[date, list[tuple[tuple[int, int], ...] | None]] = field(default_factory=OrderedDict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     @classmethod
     def build(cls, stamp: str | None, resources: Iterable[Resource]) -> Snapshot:
         views = tuple(ResourceView.of(r) for r in resources)
         by_category: dict[str, list[int]] = {c: [] for c in CATEGORY_IDS}
-        keyword_entries = []
+        keywords: dict[str, tuple[tuple[str, ...], list[tuple[int, str]]]] = {}
         for i, v in enumerate(views):
             for c in v.categories:
                 by_category.setdefault(c, []).append(i)
             for kw in v.keywords:
-                keyword_entries.append((i, kw, text_mod.normalise_text(kw), text_mod.keyword_forms(kw)))
+                normalised = text_mod.normalise_text(kw)
+                if normalised not in keywords:
+                    keywords[normalised] = (text_mod.keyword_forms(kw), [])
+                keywords[normalised][1].append((i, kw))
+        today = clock.now().date()
+        hours_mod.warm_up(range(today.year - 1, today.year + 2))
         return cls(
             stamp=stamp,
             resources=views,
             by_category={c: tuple(ix) for c, ix in by_category.items()},
             crisis_lines=tuple(i for i, v in enumerate(views) if v.is_crisis_line),
-            keyword_entries=tuple(keyword_entries),
+            keywords={k: (forms, tuple(hits)) for k, (forms, hits) in keywords.items()},
+            known=tuple(v.hours.known for v in views),
         )
 
     def ranges(self, index: int, d: date) -> tuple[tuple[int, int], ...]:
-        key = (index, d)
-        found = self._ranges.get(key)
-        if found is None:
-            found = self.resources[index].hours.ranges_on(d)
+        """hours.ranges_on(d) of one resource, computed once per day for the whole snapshot."""
+        day = self._days.get(d)
+        if day is None:
             with self._lock:
-                if len(self._ranges) > 50_000:  # a long-running process sees many days
-                    self._ranges.clear()
-                self._ranges[key] = found
+                day = self._days.get(d)
+                if day is None:
+                    day = self._days[d] = [None] * len(self.resources)
+                    while len(self._days) > 64:  # a long-running process sees many days
+                        self._days.popitem(last=False)
+        found = day[index]
+        if found is None:
+            found = day[index] = self.resources[index].hours.ranges_on(d)
         return found
 
+    def ranges_of(self, index: int) -> hours_mod.RangesOn:
+        return lambda d: self.ranges(index, d)
+
     def is_open(self, index: int, local: datetime) -> bool | None:
-        if not self.resources[index].hours.known:
+        if not self.known[index]:
             return None
         d = local.date()
         minute = local.hour * 60 + local.minute
-        if any(s <= minute < e for s, e in self.ranges(index, d)):
-            return True
-        before = minute + hours_mod.DAY_MINUTES
-        return any(s <= before < e for s, e in self.ranges(index, d - timedelta(days=1)))
+        for s, e in self.ranges(index, d):
+            if s <= minute < e:
+                return True
+        minute += hours_mod.DAY_MINUTES
+        for s, e in self.ranges(index, d - timedelta(days=1)):
+            if s <= minute < e:
+                return True
+        return False
 
 
 _cache: OrderedDict[str, Snapshot] = OrderedDict()
@@ -249,6 +269,9 @@ def search(
     given_kinds = tuple(crisis_kinds)
     # Unknown kinds fall back to the general lines, like no kind at all.
     kinds = [k for k in given_kinds if k in CRISIS_KINDS and k != "general"]
+    if not given_kinds and "suicide_risk" in cats:
+        # The classifier's suicide_risk names the kind even when the crisis detector gave none.
+        kinds = ["suicide"]
     if crisis is None:
         crisis = bool(given_kinds) or any(c in CRISIS_CATEGORIES for c in cats)
 
@@ -275,9 +298,10 @@ def search(
     if text:
         message = text_mod.normalise_text(text)
         message_words = text_mod.words(text)
-        for i, keyword, normalised, forms in snap.keyword_entries:
+        for normalised, (forms, hits) in snap.keywords.items():
             if normalised in message or (forms and all(f in message_words for f in forms)):
-                keyword_hits.setdefault(i, []).append(keyword)
+                for i, keyword in hits:
+                    keyword_hits.setdefault(i, []).append(keyword)
 
     candidates: set[int] = set(keyword_hits)
     for c in cats:
@@ -335,8 +359,8 @@ def _result(
         resource=view,
         section=section,
         open_now=state,
-        next_opens_at=view.hours.next_opening(local, tz) if state is False else None,
-        closes_at=view.hours.closes_at(local, tz) if state else None,
+        next_opens_at=view.hours.next_opening(local, tz, snap.ranges_of(index)) if state is False else None,
+        closes_at=view.hours.closes_at(local, tz, snap.ranges_of(index)) if state else None,
         stale=stale,
         matched_categories=matched,
         matched_keywords=hits,
