@@ -27,11 +27,13 @@ class ImportProblem:
     line: int  # the file's line number (1 = the header)
     column: str | None  # the header of the column, when the problem is in one cell
     reason: str  # Japanese
+    position: int | None = None  # the column's place in the file (0 = A), when known
 
     def text(self) -> str:
         where = f"{self.line}行目"
         if self.column:
-            where += f" {_column_letter(self.column)}「{self.column}」"
+            letter = _column_letter(self.position) if self.position is not None else ""
+            where += f" {letter}「{self.column}」"
         return f"{where}: {self.reason}"
 
 
@@ -58,14 +60,10 @@ class ImportReport:
         return text + "。"
 
 
-def _column_letter(header: str) -> str:
-    """Excel's column letter for a known header (A, B, ...), as staff see it in the sheet."""
-    try:
-        index = fields.HEADERS.index(header)
-    except ValueError:
-        return ""
+def _column_letter(position: int) -> str:
+    """Excel's column letter (A, B, ..., AA), as staff see it in the sheet."""
     letters = ""
-    index += 1
+    index = position + 1
     while index:
         index, rem = divmod(index - 1, 26)
         letters = chr(65 + rem) + letters
@@ -132,14 +130,15 @@ def _read_rows(text: str, report: ImportReport) -> list[tuple[int, list[str]]] |
 def _check_headers(line: int, headers: list[str], report: ImportReport) -> bool:
     ok = True
     seen: set[str] = set()
-    for h in headers:
+    for position, h in enumerate(headers):
         if not h:
             continue
         if h not in fields.COLUMN_BY_HEADER:
-            report.problems.append(ImportProblem(line, h, f"知らない列です（使える列: {'、'.join(fields.HEADERS)}）"))
+            reason = f"知らない列です（使える列: {'、'.join(fields.HEADERS)}）"
+            report.problems.append(ImportProblem(line, h, reason, position))
             ok = False
         elif h in seen:
-            report.problems.append(ImportProblem(line, h, "同じ列が2回あります"))
+            report.problems.append(ImportProblem(line, h, "同じ列が2回あります", position))
             ok = False
         seen.add(h)
     for column in fields.COLUMNS:
@@ -166,7 +165,7 @@ def _parse_row(line: int, headers: list[str], cells: list[str], existing: Resour
         try:
             row.values[column.attr] = column.parse(cell)
         except fields.FieldError as exc:
-            row.problems.append(ImportProblem(line, header, str(exc)))
+            row.problems.append(ImportProblem(line, header, str(exc), index))
     row.code = row.values.get("code")
     if row.problems:
         return row
@@ -180,7 +179,8 @@ def _parse_row(line: int, headers: list[str], cells: list[str], existing: Resour
                 )
     for attr, reason in fields.check_consistency(merged):
         column_header = header_of.get(attr) or next(c.header for c in fields.COLUMNS if c.attr == attr)
-        row.problems.append(ImportProblem(line, column_header, reason))
+        position = headers.index(column_header) if column_header in headers else None
+        row.problems.append(ImportProblem(line, column_header, reason, position))
     return row
 
 
@@ -226,7 +226,7 @@ def import_csv(
         if row.code is not None:
             if row.code in first_line_of:
                 reason = f"コード「{row.code}」は {first_line_of[row.code]}行目 と重複しています"
-                row.problems.append(ImportProblem(line, "コード", reason))
+                row.problems.append(ImportProblem(line, "コード", reason, code_index))
             else:
                 first_line_of[row.code] = line
         parsed.append(row)

@@ -17,9 +17,9 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, tzinfo
-from collections.abc import Callable
 from functools import lru_cache
 
 import holidays
@@ -158,10 +158,7 @@ class Hours:
             if s <= minute < e:
                 return True
         minute += DAY_MINUTES
-        for s, e in ranges_on(d - timedelta(days=1)):
-            if s <= minute < e:
-                return True
-        return False
+        return any(s <= minute < e for s, e in ranges_on(d - timedelta(days=1)))
 
     def next_opening(self, at: datetime, tz: tzinfo, ranges_on: RangesOn | None = None) -> datetime | None:
         """`at` when open; else when it next opens; None when unknown or never within a year.

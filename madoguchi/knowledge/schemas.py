@@ -68,6 +68,8 @@ class _ResourceFields(BaseModel):
     @field_validator("keywords", check_fields=False)
     @classmethod
     def _keywords(cls, v: list[str]) -> list[str]:
+        if any(fields.LIST_SEP in k for k in v):
+            raise ValueError(f"キーワードに「{fields.LIST_SEP}」は使えません")
         return list(dict.fromkeys(fields.clean(k) for k in v if fields.clean(k)))
 
     def to_values(self, areas_by_id: dict[int, str]) -> dict[str, Any]:

@@ -210,10 +210,7 @@ class Snapshot:
             if s <= minute < e:
                 return True
         minute += hours_mod.DAY_MINUTES
-        for s, e in self.ranges(index, d - timedelta(days=1)):
-            if s <= minute < e:
-                return True
-        return False
+        return any(s <= minute < e for s, e in self.ranges(index, d - timedelta(days=1)))
 
 
 _cache: OrderedDict[str, Snapshot] = OrderedDict()
