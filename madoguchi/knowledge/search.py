@@ -258,6 +258,8 @@ def search(
     crisis: defaults to "crisis kinds were given or a crisis category scored".
     limit caps the matches after the crisis lines; crisis lines are never cut.
     """
+    if at.tzinfo is None:
+        raise ValueError("search() needs an aware datetime (clock.now() gives one)")
     tz = tz or local_tz()
     local = at.astimezone(tz)
     today = local.date()

@@ -235,13 +235,17 @@ def write(
     merged.update(values)
     if problems := fields.check_consistency(merged):
         raise Invalid(problems)
+    if not creating and "code" in values and values["code"] != resource.code:
+        raise Invalid([("code", "コードは変えられません")])
+    # Areas are looked up before the resource is touched, so a refusal leaves nothing half-done.
+    areas: list[Area] | None = None
+    if creating or list(merged["areas"]) != _current(resource, "areas"):
+        areas = _resolve_areas(session, list(merged["areas"]), create_missing=create_missing_areas)
     if creating:
         if get_by_code(session, code=merged["code"]) is not None:
             raise Conflict(f"コード「{merged['code']}」はもう使われています")
         resource = Resource(code=merged["code"])
         session.add(resource)
-    elif "code" in values and values["code"] != resource.code:
-        raise Invalid([("code", "コードは変えられません")])
     assert resource is not None
 
     changes: dict[str, Any] = {}
@@ -257,8 +261,7 @@ def write(
         if attr in ("code", "areas") or attr not in changes:
             continue
         setattr(resource, attr, list(merged[attr]) if isinstance(merged[attr], list | tuple) else merged[attr])
-    if "areas" in changes:
-        areas = _resolve_areas(session, list(merged["areas"]), create_missing=create_missing_areas)
+    if "areas" in changes and areas is not None:
         resource.area_links.clear()
         session.flush()
         for position, area in enumerate(areas):

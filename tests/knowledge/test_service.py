@@ -91,3 +91,11 @@ def test_schemas_check_like_the_csv_and_feed_the_services(session: Session) -> N
     assert service.get(session, resource_id=r.id).priority == 7
     with pytest.raises(ValueError, match="翌"):
         ResourceUpdate(hours="毎日 16:00-8:00")
+
+
+def test_a_refused_change_leaves_nothing_behind(session: Session) -> None:
+    with pytest.raises(service.Invalid):
+        make_resource(session, code="HALF", scope="area", areas=["ない地区"])
+    session.flush()
+    assert service.get_by_code(session, code="HALF") is None
+    assert service.list_areas(session) == []
