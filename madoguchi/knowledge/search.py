@@ -219,7 +219,8 @@ _cache_lock = threading.Lock()
 
 def snapshot(session: Session) -> Snapshot:
     """The snapshot for the data this session sees (one primary-key read when unchanged)."""
-    stamp = service.current_stamp(session)
+    # No stamp yet (no change ever made here): build without caching.
+    stamp = service.current_stamp(session) or None
     if stamp is not None:
         with _cache_lock:
             found = _cache.get(stamp)

@@ -61,12 +61,14 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_kb_resources_active'), ['active'], unique=False)
         batch_op.create_index(batch_op.f('ix_kb_resources_review_by'), ['review_by'], unique=False)
 
-    op.create_table('kb_state',
+    kb_state = op.create_table('kb_state',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('version', sa.Integer(), nullable=False),
     sa.Column('stamp', sa.String(length=40), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_kb_state'))
     )
+    # The one row exists from the start, so concurrent first changes only ever UPDATE it.
+    op.bulk_insert(kb_state, [{'id': 1, 'version': 0, 'stamp': ''}])
     op.create_table('kb_resource_areas',
     sa.Column('resource_id', sa.Integer(), nullable=False),
     sa.Column('area_id', sa.Integer(), nullable=False),

@@ -140,3 +140,16 @@ def test_limit_cuts_matches_but_never_crisis_lines(session: Session) -> None:
     results = search(session, categories={"abuse_violence": 0.9}, crisis_kinds=("domestic_violence",),
                      at=NOON, tz=TZ, limit=2)  # fmt: skip
     assert len(codes(results, "crisis")) == 2 and len(codes(results, "match")) == 2
+
+
+def test_a_change_committed_elsewhere_reaches_this_process_snapshot(committing_db) -> None:  # type: ignore[no-untyped-def]
+    from madoguchi.shared.db import unit_of_work
+
+    with unit_of_work(committing_db) as writer:
+        r = make_resource(writer, code="SHARED", categories=["housing"])
+    with unit_of_work(committing_db) as reader:
+        assert codes(search(reader, categories={"housing": 0.9}, at=NOON, tz=TZ), "match") == ["SHARED"]
+    with unit_of_work(committing_db) as writer:
+        service.archive(writer, resource_id=r.id, actor="elsewhere")
+    with unit_of_work(committing_db) as reader:
+        assert search(reader, categories={"housing": 0.9}, at=NOON, tz=TZ) == []
