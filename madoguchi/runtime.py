@@ -51,6 +51,7 @@ class Runtime:
             SenderConfig(
                 give_up_after_s=self.settings.outbox_give_up_after_s,
                 backoff_cap_s=self.settings.outbox_backoff_cap_s,
+                quota_pause_s=self.settings.outbox_quota_pause_s,
                 request_timeout_s=self.settings.line_request_timeout_s,
             ),
         )

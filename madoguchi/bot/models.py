@@ -87,7 +87,7 @@ class OutboxMessage(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     resident_id: Mapped[int | None] = mapped_column(ForeignKey("residents.id", ondelete="CASCADE"), index=True)
     # "message" (reply or push), or "leave" (the bot leaves a group or room after a polite word).
-    action: Mapped[str] = mapped_column(String(10), default="message")
+    action: Mapped[str] = mapped_column(String(20), default="message")
     # Target when it is not a resident (a group or room id): encrypted.
     target_enc: Mapped[str | None] = mapped_column(EncryptedText)
     # JSON list of LINE message objects (at most 5), encrypted.

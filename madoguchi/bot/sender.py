@@ -26,22 +26,22 @@ from madoguchi.shared.db import unit_of_work
 
 log = logging.getLogger("madoguchi.sender")
 
-QUOTA_PAUSE = timedelta(minutes=10)
-
 
 @dataclass
 class SenderConfig:
     give_up_after_s: float = 24 * 3600
     backoff_cap_s: float = 300.0
+    quota_pause_s: float = 600.0
     request_timeout_s: float = 10.0
     concurrency: int = 8
 
 
 def make_api_client(*, access_token: str, base_url: str | None) -> AsyncApiClient:
     """Create inside the running loop (the SDK opens its aiohttp session in the constructor)."""
-    config = Configuration(access_token=access_token)
     if base_url:
-        config.host = base_url.rstrip("/")
+        config = Configuration(host=base_url.rstrip("/"), access_token=access_token)
+    else:
+        config = Configuration(access_token=access_token)
     return AsyncApiClient(config)
 
 
@@ -120,6 +120,13 @@ class OutboxSender:
         except ApiException as exc:
             await asyncio.to_thread(self._on_api_error, job, exc)
             return
+        except (ValueError, TypeError) as exc:
+            # The SDK could not even build the request: a bug of ours, not LINE's. Park it visibly.
+            await asyncio.to_thread(
+                self._record, outbox.fail, job_id=job.id, error=f"request not built: {type(exc).__name__}"
+            )
+            log.error("outbox %s: request could not be built (%s)", job.id, type(exc).__name__)
+            return
         except (TimeoutError, aiohttp.ClientError, OSError) as exc:
             # Fate unknown: LINE may have taken it. Send again (same retry key on a push).
             await asyncio.to_thread(
@@ -157,8 +164,8 @@ class OutboxSender:
                 if job.reply_token:
                     delay = outbox.backoff_seconds(job.attempts, self.config.backoff_cap_s)
                 else:
-                    outbox.pause_pushes(session, until=clock.now() + QUOTA_PAUSE)
-                    delay = QUOTA_PAUSE.total_seconds()
+                    delay = self.config.quota_pause_s
+                    outbox.pause_pushes(session, until=clock.now() + timedelta(seconds=delay))
                     log.error("LINE monthly quota reached: pushes paused")
                 # The quota is no reason to give up on a message: it waits for the quota to return.
                 outbox.retry_later(

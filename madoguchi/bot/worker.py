@@ -16,6 +16,15 @@ from madoguchi.shared.settings import Settings
 log = logging.getLogger("madoguchi.worker")
 
 
+def describe_failure(exc: BaseException) -> str:
+    """The exception type and the deepest frame of our own code: enough to find the bug, no data."""
+    frames = traceback.extract_tb(exc.__traceback__)
+    ours = [f for f in frames if "/madoguchi/" in f.filename and "/site-packages/" not in f.filename]
+    where = (ours or frames)[-1] if frames else None
+    place = f" at {where.filename.rsplit('/madoguchi/', 1)[-1]}:{where.lineno}" if where else ""
+    return f"{type(exc).__name__}{place}"
+
+
 class EventWorker:
     def __init__(self, factory: sessionmaker[Session], settings: Settings, *, batch: int = 16) -> None:
         self.factory = factory
@@ -38,8 +47,7 @@ class EventWorker:
                 event_store.finish(session, event_id=item.id)
         except Exception as exc:
             # The type and the place only: an exception message could quote resident text.
-            where = traceback.extract_tb(exc.__traceback__)[-1]
-            error = f"{type(exc).__name__} at {where.filename.rsplit('/', 1)[-1]}:{where.lineno}"
+            error = describe_failure(exc)
             with unit_of_work(self.factory) as session:
                 parked = event_store.fail(
                     session, event_id=item.id, error=error, max_attempts=self.settings.event_max_attempts

@@ -39,6 +39,8 @@ class Settings(BaseSettings):
     # Outbox: how long a failing message keeps being retried before it ends as failed.
     outbox_give_up_after_s: float = Field(default=24 * 3600, alias="MADOGUCHI_OUTBOX_GIVE_UP_AFTER_S")
     outbox_backoff_cap_s: float = Field(default=300.0, alias="MADOGUCHI_OUTBOX_BACKOFF_CAP_S")
+    # After LINE says the monthly quota is used up, pushes wait this long before trying again.
+    outbox_quota_pause_s: float = Field(default=600.0, alias="MADOGUCHI_OUTBOX_QUOTA_PAUSE_S")
     line_request_timeout_s: float = Field(default=10.0, alias="MADOGUCHI_LINE_TIMEOUT_S")
     event_max_attempts: int = Field(default=5, alias="MADOGUCHI_EVENT_MAX_ATTEMPTS")
     worker_poll_s: float = Field(default=0.2, alias="MADOGUCHI_WORKER_POLL_S")

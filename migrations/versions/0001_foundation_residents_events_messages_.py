@@ -99,7 +99,7 @@ def upgrade() -> None:
     op.create_table('outbox',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('resident_id', sa.Integer(), nullable=True),
-    sa.Column('action', sa.String(length=10), nullable=False),
+    sa.Column('action', sa.String(length=20), nullable=False),
     sa.Column('target_enc', madoguchi.shared.db.EncryptedText(), nullable=True),
     sa.Column('payload', madoguchi.shared.db.EncryptedText(), nullable=False),
     sa.Column('reply_token', sa.String(length=255), nullable=True),
