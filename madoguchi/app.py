@@ -60,6 +60,14 @@ def create_app(settings: Settings | None = None, *, run_worker: bool | None = No
         if runtime is not None:
             runtime.wake()
 
+    if settings.mode == "simulator":
+        # No LINE credentials: LINE's side is simulated in this process (fake API under /_line, chat page).
+        from madoguchi.bot.simulator import mount_simulator
+
+        simulated = mount_simulator(app, settings)
+        if not settings.line_api_base_url:
+            app.state.line_api_base_url = simulated
+
     app.include_router(webhook_router(factory=factory, channel_secret=settings.channel_secret(), on_stored=on_stored))
 
     @app.get("/healthz", tags=["health"])

@@ -35,6 +35,8 @@ def _cmd_serve(args: argparse.Namespace) -> int:
         print("madoguchi: the simulator keeps LINE's side in one process: serve it with --workers 1", file=sys.stderr)
         return 2
     _prepare()
+    # The app factory reads these: the simulator tells the SDK where its fake LINE API is served.
+    os.environ["HOST"], os.environ["PORT"] = args.host, str(args.port)
     worker_proc = None
     if args.workers > 1 or args.no_worker:
         # Web processes only; one separate worker process serves them all (unless --no-worker).
