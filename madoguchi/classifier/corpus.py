@@ -1,0 +1,104 @@
+"""The training corpus: labelled worries and intents, written for this project (see data/README.md)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from madoguchi.classifier.labels import CATEGORIES, CRISIS_KINDS, INTENTS
+
+log = logging.getLogger(__name__)
+
+DATA_DIR = Path(__file__).parent / "data"
+CORPUS_DIR = DATA_DIR / "corpus"
+INTENTS_FILE = "intents.jsonl"
+
+
+@dataclass(frozen=True)
+class Example:
+    text: str
+    labels: tuple[str, ...]
+    crisis: bool
+    crisis_kinds: tuple[str, ...] = ()
+    hard_negative: bool = False
+    source: str = ""
+
+
+@dataclass(frozen=True)
+class IntentExample:
+    text: str
+    intent: str
+
+
+@dataclass
+class Corpus:
+    examples: list[Example] = field(default_factory=list)
+    intents: list[IntentExample] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)  # "file:line: reason", for the lead and the logs
+    digest: str = ""
+
+
+def parse_example(obj: object) -> Example | None:
+    """A labelled line as in dev-examples.jsonl, or None when it is not one."""
+    if not isinstance(obj, dict):
+        return None
+    text, labels, crisis = obj.get("text"), obj.get("labels"), obj.get("crisis")
+    if not isinstance(text, str) or not text.strip() or not isinstance(labels, list) or not isinstance(crisis, bool):
+        return None
+    if not labels or any(label not in CATEGORIES for label in labels):
+        return None
+    kinds = obj.get("crisis_kinds") or []
+    if not isinstance(kinds, list) or any(k not in CRISIS_KINDS for k in kinds):
+        return None
+    return Example(
+        text=text,
+        labels=tuple(dict.fromkeys(labels)),
+        crisis=crisis,
+        crisis_kinds=tuple(kinds) if crisis else (),
+        hard_negative=bool(obj.get("hard_negative")),
+    )
+
+
+def load_corpus(data_dir: Path | None = None) -> Corpus:
+    """Every *.jsonl worry file and intents.jsonl under data_dir; broken lines are skipped with a warning."""
+    directory = Path(data_dir) if data_dir else CORPUS_DIR
+    corpus = Corpus()
+    digest = hashlib.sha256()
+    files = sorted(p for p in directory.glob("*.jsonl") if p.name != INTENTS_FILE)
+    if not files:
+        raise FileNotFoundError(f"no training corpus (*.jsonl) in {directory}")
+    for path in [*files, directory / INTENTS_FILE]:
+        if not path.exists():
+            continue
+        raw = path.read_bytes()
+        digest.update(path.name.encode() + b"\0" + raw)
+        for n, line in enumerate(raw.decode("utf-8").splitlines(), 1):
+            if not line.strip():
+                continue
+            where = f"{path.name}:{n}"
+            try:
+                obj = json.loads(line)
+            except json.JSONDecodeError:
+                corpus.skipped.append(f"{where}: not JSON")
+                continue
+            if path.name == INTENTS_FILE:
+                ok = isinstance(obj, dict) and isinstance(obj.get("text"), str) and obj.get("intent") in INTENTS
+                if ok and obj["text"].strip():
+                    corpus.intents.append(IntentExample(text=obj["text"], intent=obj["intent"]))
+                else:
+                    corpus.skipped.append(f"{where}: not an intent line")
+                continue
+            example = parse_example(obj)
+            if example is None:
+                corpus.skipped.append(f"{where}: not a labelled line")
+                continue
+            corpus.examples.append(
+                Example(**{**example.__dict__, "source": path.stem})  # type: ignore[arg-type]
+            )
+    for message in corpus.skipped:
+        log.warning("corpus line skipped: %s", message)
+    corpus.digest = digest.hexdigest()
+    return corpus

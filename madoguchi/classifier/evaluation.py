@@ -1,0 +1,127 @@
+"""`madoguchi eval`: the model next to two baselines computed in the same run.
+
+- keyword: what most municipal FAQ bots do; a category when one of its keywords (data/keywords.yml) occurs.
+- char_ngram: character 1-3-grams TF-IDF and one-vs-rest logistic regression trained on the same corpus,
+  without Sudachi, without tuned thresholds or crisis rules.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from madoguchi.classifier.corpus import Example, load_corpus, parse_example
+from madoguchi.classifier.keywords import KeywordMatcher, load_keywords
+from madoguchi.classifier.labels import CATEGORIES, CRISIS_CATEGORIES
+from madoguchi.classifier.metrics import evaluate
+from madoguchi.classifier.model import Classifier
+from madoguchi.classifier.normalize import normalize
+
+
+@dataclass(frozen=True)
+class SimplePrediction:
+    labels: list[str]
+    crisis: bool
+
+
+def read_labelled(path: Path) -> tuple[list[Example], int]:
+    examples, skipped = [], 0
+    for line in Path(path).read_text(encoding="utf-8").splitlines():
+        if not line.strip():
+            continue
+        try:
+            example = parse_example(json.loads(line))
+        except json.JSONDecodeError:
+            example = None
+        if example is None:
+            skipped += 1
+        else:
+            examples.append(example)
+    return examples, skipped
+
+
+def keyword_baseline(texts: list[str]) -> list[SimplePrediction]:
+    matcher = KeywordMatcher(load_keywords(), "ja")
+    out = []
+    for t in texts:
+        labels = matcher.match(normalize(t))
+        out.append(SimplePrediction(labels, bool(CRISIS_CATEGORIES.intersection(labels))))
+    return out
+
+
+def char_ngram_baseline(texts: list[str], data_dir: Path | None = None) -> list[SimplePrediction]:
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.linear_model import LogisticRegression
+
+    train = load_corpus(data_dir).examples
+    vec = TfidfVectorizer(analyzer="char", ngram_range=(1, 3), sublinear_tf=True, min_df=2)
+    X = vec.fit_transform([e.text for e in train])
+    Xt = vec.transform(texts)
+    columns = []
+    targets = [[c in e.labels for e in train] for c in CATEGORIES] + [[e.crisis for e in train]]
+    for y in targets:
+        m = LogisticRegression(C=10.0, solver="liblinear", class_weight="balanced", random_state=0)
+        m.fit(X, np.asarray(y, dtype=np.int8))
+        columns.append(m.predict_proba(Xt)[:, 1])
+    P = np.stack(columns, axis=1)
+    return [
+        SimplePrediction([c for j, c in enumerate(CATEGORIES) if row[j] >= 0.5], bool(row[-1] >= 0.5)) for row in P
+    ]
+
+
+def run_eval(classifier: Classifier, path: Path, *, baselines: bool = True) -> dict[str, Any]:
+    examples, skipped = read_labelled(path)
+    if not examples:
+        raise ValueError(f"{path}: no labelled lines")
+    texts = [e.text for e in examples]
+    result = evaluate(examples, classifier.classify_many(texts))
+    result["model_version"] = classifier.version
+    result["skipped_lines"] = skipped
+    if baselines:
+        result["baselines"] = {
+            "keyword": _brief(evaluate(examples, keyword_baseline(texts))),
+            "char_ngram": _brief(evaluate(examples, char_ngram_baseline(texts))),
+        }
+    return result
+
+
+def _brief(figures: dict[str, Any]) -> dict[str, Any]:
+    keys = ("micro_f1", "macro_f1", "crisis_recall", "crisis_false_alarm", "per_category")
+    return {k: figures[k] for k in keys}
+
+
+def print_report(result: dict[str, Any], out: Any = sys.stdout) -> None:
+    base = result.get("baselines", {})
+    w = out.write
+    w(f"model {result['model_version']}  ({result['n']} messages")
+    w(f", {result['skipped_lines']} unreadable lines skipped)\n\n" if result["skipped_lines"] else ")\n\n")
+    header = f"{'category':<16}{'P':>7}{'R':>7}{'F1':>7}{'n':>6}"
+    if base:
+        header += "   " + "  ".join(f"{name + ' F1':>14}" for name in base)
+    w(header + "\n")
+    for c in CATEGORIES:
+        f = result["per_category"][c]
+        line = f"{c:<16}{f['precision']:>7.3f}{f['recall']:>7.3f}{f['f1']:>7.3f}{f['support']:>6}"
+        if base:
+            line += "   " + "  ".join(f"{b['per_category'][c]['f1']:>14.3f}" for b in base.values())
+        w(line + "\n")
+    w("\n")
+    rows = [("micro F1", "micro_f1"), ("macro F1", "macro_f1"), ("crisis recall", "crisis_recall"),
+            ("crisis false alarm", "crisis_false_alarm")]
+    w(f"{'':<20}{'model':>10}" + "".join(f"{name:>14}" for name in base) + "\n")
+    for title, key in rows:
+        values = [result[key], *(b[key] for b in base.values())]
+        w(f"{title:<20}" + "".join(f"{_fmt(v):>{10 if i == 0 else 14}}" for i, v in enumerate(values)) + "\n")
+    if result["confused_pairs"]:
+        w("\nmost confused (expected -> predicted instead):\n")
+        for pair in result["confused_pairs"]:
+            w(f"  {pair['expected']} -> {pair['predicted']}: {pair['count']}\n")
+
+
+def _fmt(v: float | None) -> str:
+    return "-" if v is None else f"{v:.3f}"

@@ -1,0 +1,166 @@
+"""Features: Sudachi normalized forms (word channel) plus character n-grams (char channel).
+
+The word channel makes spelling variants meet (子供/子ども/こども); the char channel survives what Sudachi
+cuts badly: typos, hiragana-only lines, dialect endings, half-words ("ひきこ", "しにた"). Both are TF-IDF
+weighted (sublinear tf), each channel L2-normalised and scaled, so one long message does not drown out
+a short one and neither channel dominates.
+
+The vectorizer is plain Python and numpy (no scikit-learn object at prediction time): a dictionary lookup
+per feature string, so that one message costs a few microseconds beyond tokenisation.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import scipy.sparse as sp
+
+from madoguchi.classifier.normalize import emojis, fold_kana, normalize
+from madoguchi.classifier.tokenizer import get_tokenizer
+
+CHAR_NGRAMS = (1, 2, 3)
+WORD_BIGRAMS = True
+
+
+@dataclass(frozen=True)
+class Analyzed:
+    """One message after normalisation, as the model and the crisis rules read it."""
+
+    text: str  # normalised
+    folded: str  # normalised, katakana folded to hiragana (char channel)
+    words: tuple[str, ...]  # Sudachi normalized forms, POS-filtered (word channel)
+    lemmas: str  # all normalized forms joined, folded, without "ー" (crisis rules)
+
+
+def analyze(raw: str) -> Analyzed:
+    return analyze_normalized(normalize(raw))
+
+
+def analyze_normalized(text: str) -> Analyzed:
+    all_forms, kept = get_tokenizer().forms(text)
+    return Analyzed(
+        text=text,
+        folded=fold_kana(text),
+        words=tuple(kept),
+        lemmas=fold_kana("".join(all_forms)).replace("ー", ""),
+    )
+
+
+def word_features(a: Analyzed) -> list[str]:
+    feats = list(a.words)
+    if WORD_BIGRAMS and len(a.words) > 1:
+        feats.extend(f"{x} {y}" for x, y in zip(a.words, a.words[1:], strict=False))
+    feats.extend(f"emoji:{e}" for e in emojis(a.text))
+    return feats
+
+
+def char_features(a: Analyzed) -> list[str]:
+    s = a.folded.replace(" ", "")
+    n = len(s)
+    return [s[i : i + k] for k in CHAR_NGRAMS for i in range(n - k + 1)]
+
+
+class Vectorizer:
+    """Two-channel TF-IDF with a vocabulary fitted on training texts (min_df filters one-off noise)."""
+
+    def __init__(self, *, word_weight: float = 1.0, char_weight: float = 1.0, min_df: int = 2) -> None:
+        self.word_weight = word_weight
+        self.char_weight = char_weight
+        self.min_df = min_df
+        self.word_vocab: dict[str, int] = {}
+        self.char_vocab: dict[str, int] = {}
+        self.idf = np.zeros(0, dtype=np.float32)
+
+    @property
+    def n_features(self) -> int:
+        return len(self.word_vocab) + len(self.char_vocab)
+
+    def fit(self, docs: Sequence[Analyzed]) -> Vectorizer:
+        n_docs = len(docs)
+        vocabs = []
+        for channel in (word_features, char_features):
+            df: Counter[str] = Counter()
+            for d in docs:
+                df.update(set(channel(d)))
+            kept = sorted(term for term, count in df.items() if count >= self.min_df)
+            vocabs.append((kept, df))
+        (words, wdf), (chars, cdf) = vocabs
+        self.word_vocab = {t: i for i, t in enumerate(words)}
+        offset = len(words)
+        self.char_vocab = {t: offset + i for i, t in enumerate(chars)}
+        idf = [math.log((1 + n_docs) / (1 + wdf[t])) + 1 for t in words]
+        idf += [math.log((1 + n_docs) / (1 + cdf[t])) + 1 for t in chars]
+        self.idf = np.asarray(idf, dtype=np.float32)
+        return self
+
+    def feature_names(self) -> list[str]:
+        names = [""] * self.n_features
+        for t, i in self.word_vocab.items():
+            names[i] = t
+        for t, i in self.char_vocab.items():
+            names[i] = f"「{t}」"
+        return names
+
+    def _channel(self, terms: list[str], vocab: dict[str, int], weight: float) -> tuple[list[int], list[float]]:
+        counts: Counter[int] = Counter()
+        get = vocab.get
+        for t in terms:
+            i = get(t)
+            if i is not None:
+                counts[i] += 1
+        if not counts:
+            return [], []
+        idx = list(counts)
+        idf = self.idf
+        vals = [(1.0 + math.log(c)) * idf[i] for i, c in counts.items()]
+        norm = math.sqrt(sum(v * v for v in vals))
+        scale = weight / norm
+        return idx, [v * scale for v in vals]
+
+    def transform_one(self, a: Analyzed) -> tuple[np.ndarray, np.ndarray]:
+        """Sparse row as (indices, values): what the stacked weight matrix multiplies."""
+        wi, wv = self._channel(word_features(a), self.word_vocab, self.word_weight)
+        ci, cv = self._channel(char_features(a), self.char_vocab, self.char_weight)
+        return np.asarray(wi + ci, dtype=np.int64), np.asarray(wv + cv, dtype=np.float32)
+
+    def transform(self, docs: Iterable[Analyzed]) -> sp.csr_matrix:
+        indptr = [0]
+        indices: list[np.ndarray] = []
+        data: list[np.ndarray] = []
+        for d in docs:
+            i, v = self.transform_one(d)
+            indices.append(i)
+            data.append(v)
+            indptr.append(indptr[-1] + len(i))
+        n = len(indptr) - 1
+        return sp.csr_matrix(
+            (
+                np.concatenate(data) if data else np.zeros(0, np.float32),
+                np.concatenate(indices) if indices else np.zeros(0, np.int64),
+                np.asarray(indptr),
+            ),
+            shape=(n, self.n_features),
+            dtype=np.float32,
+        )
+
+    def state(self) -> dict:
+        return {
+            "word_weight": self.word_weight,
+            "char_weight": self.char_weight,
+            "min_df": self.min_df,
+            "word_vocab": self.word_vocab,
+            "char_vocab": self.char_vocab,
+            "idf": self.idf,
+        }
+
+    @classmethod
+    def from_state(cls, state: dict) -> Vectorizer:
+        v = cls(word_weight=state["word_weight"], char_weight=state["char_weight"], min_df=state["min_df"])
+        v.word_vocab = state["word_vocab"]
+        v.char_vocab = state["char_vocab"]
+        v.idf = state["idf"]
+        return v

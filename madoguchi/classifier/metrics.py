@@ -1,0 +1,59 @@
+"""Evaluation figures: per-category P/R/F1, micro/macro F1, crisis recall and false-alarm rate."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from typing import Any, Protocol
+
+from madoguchi.classifier.corpus import Example
+from madoguchi.classifier.labels import CATEGORIES
+
+
+class HasLabels(Protocol):
+    labels: list[str]
+    crisis: bool
+
+
+def _prf(tp: int, fp: int, fn: int) -> tuple[float, float, float]:
+    p = tp / (tp + fp) if tp + fp else 0.0
+    r = tp / (tp + fn) if tp + fn else 0.0
+    f = 2 * p * r / (p + r) if p + r else 0.0
+    return p, r, f
+
+
+def evaluate(examples: Sequence[Example], predictions: Sequence[HasLabels]) -> dict[str, Any]:
+    per: dict[str, dict[str, float]] = {}
+    total_tp = total_fp = total_fn = 0
+    confused: Counter[tuple[str, str]] = Counter()
+    for c in CATEGORIES:
+        tp = fp = fn = 0
+        for e, p in zip(examples, predictions, strict=True):
+            gold, pred = c in e.labels, c in p.labels
+            tp += gold and pred
+            fp += pred and not gold
+            fn += gold and not pred
+        prec, rec, f1 = _prf(tp, fp, fn)
+        per[c] = {"precision": round(prec, 4), "recall": round(rec, 4), "f1": round(f1, 4), "support": tp + fn}
+        total_tp, total_fp, total_fn = total_tp + tp, total_fp + fp, total_fn + fn
+    for e, p in zip(examples, predictions, strict=True):
+        missed = [g for g in e.labels if g not in p.labels]
+        extra = [x for x in p.labels if x not in e.labels]
+        for g in missed:
+            for x in extra:
+                confused[(g, x)] += 1
+    crisis_pos = [p.crisis for e, p in zip(examples, predictions, strict=True) if e.crisis]
+    crisis_neg = [p.crisis for e, p in zip(examples, predictions, strict=True) if not e.crisis]
+    present = [c for c in CATEGORIES if per[c]["support"]]
+    return {
+        "n": len(examples),
+        "per_category": per,
+        "micro_f1": round(_prf(total_tp, total_fp, total_fn)[2], 4),
+        "macro_f1": round(sum(per[c]["f1"] for c in present) / max(1, len(present)), 4),
+        "crisis_recall": round(sum(crisis_pos) / len(crisis_pos), 4) if crisis_pos else None,
+        "crisis_false_alarm": round(sum(crisis_neg) / len(crisis_neg), 4) if crisis_neg else None,
+        "crisis_missed": len(crisis_pos) - sum(crisis_pos),
+        "confused_pairs": [
+            {"expected": g, "predicted": x, "count": n} for (g, x), n in confused.most_common(5)
+        ],
+    }

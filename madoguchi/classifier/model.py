@@ -1,0 +1,273 @@
+"""The classifier at run time: `Classifier.load(path).classify(text) -> Prediction` (see README.md).
+
+Every linear head (14 categories, the crisis signal, crisis kinds, intents) is stacked into one weight
+matrix, so a message costs one Sudachi pass, one dictionary lookup per feature and one small dense
+product: scikit-learn's per-call overhead in one-vs-rest predict_proba alone is several milliseconds.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from madoguchi.classifier import artifact
+from madoguchi.classifier.crisis import CrisisRules, Hit, rule_view
+from madoguchi.classifier.features import Analyzed, Vectorizer, analyze_normalized
+from madoguchi.classifier.keywords import KeywordMatcher
+from madoguchi.classifier.labels import CATEGORIES, CRISIS_CATEGORIES
+from madoguchi.classifier.language import detect_language
+from madoguchi.classifier.normalize import normalize
+
+# An intent only stands for the whole message when the message is short; a long one is a worry that also
+# asks for something ("人と話したい。母の介護が…" keeps its labels).
+INTENT_MAX_CHARS = 40
+INTENT_MIN_PROBABILITY = 0.5
+# A label scored below this is shown but flagged: the bot asks a gentle question instead of assuming.
+CONFIDENT_SCORE = 0.5
+# Messages longer than this are cut before reading (LINE allows 5,000 characters; worries are far shorter).
+MAX_CHARS = 2000
+
+
+@dataclass(frozen=True)
+class Prediction:
+    labels: list[str]
+    scores: dict[str, float]
+    crisis: bool
+    crisis_kinds: list[str]
+    crisis_score: float
+    intent: str | None
+    language: str
+    uncertain: bool
+    # Which curated crisis expression families matched (for coordinators and explain()).
+    crisis_expressions: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """A message read for scoring: its language, its analysis, the crisis view and rule hits."""
+
+    language: str
+    doc: Analyzed
+    crisis_doc: Analyzed | None  # the message with hard negatives cut out, when it had any
+    hits: list[Hit]
+
+
+@dataclass(frozen=True)
+class DecisionParams:
+    thresholds: np.ndarray  # per category, tuned on held-out folds
+    crisis_threshold: float
+    kinds: tuple[str, ...]
+    intents: tuple[str, ...]  # "none" first
+
+
+def prepare(raw: str, rules: CrisisRules) -> Prepared:
+    text = normalize(raw[:MAX_CHARS] if isinstance(raw, str) else "")
+    language = detect_language(text)
+    doc = analyze_normalized(text)
+    defused = rules.defuse(text)
+    crisis_doc = analyze_normalized(defused) if defused is not None else None
+    view_doc = crisis_doc or doc
+    hits = rules.match(rule_view(view_doc.text), view_doc.lemmas, lang=language) if language != "other" else []
+    return Prepared(language=language, doc=doc, crisis_doc=crisis_doc, hits=hits)
+
+
+def _sigmoid(z: np.ndarray) -> np.ndarray:
+    return 1.0 / (1.0 + np.exp(-z))
+
+
+def crisis_signal(probs: np.ndarray) -> float:
+    """The model's crisis signal: the crisis head or either crisis category, whichever is highest."""
+    n = len(CATEGORIES)
+    return float(max(probs[n], probs[CATEGORIES.index("suicide_risk")], probs[CATEGORIES.index("abuse_violence")]))
+
+
+def decide(
+    probs: np.ndarray,
+    crisis_probs: np.ndarray,
+    prepared: Prepared,
+    params: DecisionParams,
+    english: KeywordMatcher | None = None,
+) -> Prediction:
+    """Labels, crisis, kinds and intent from the head probabilities (shared by training and run time)."""
+    n = len(CATEGORIES)
+    language = prepared.language
+    text = prepared.doc.text
+    hits = prepared.hits
+    if language == "other" or not text:
+        return Prediction([], {c: 0.0 for c in CATEGORIES}, False, [], 0.0, None, language, True)
+
+    intent_block = probs[n + 1 + len(params.kinds) :]
+    intent = None
+    if len(intent_block):
+        best = int(np.argmax(intent_block))
+        if best > 0 and intent_block[best] >= INTENT_MIN_PROBABILITY and len(text) <= INTENT_MAX_CHARS:
+            intent = params.intents[best]
+
+    if language == "en":
+        labels = english.match(text) if english else []
+        scores = {c: (1.0 if c in labels else 0.0) for c in CATEGORIES}
+        signal = 0.0
+    else:
+        # The crisis categories are read from the message with hard negatives cut out (死ぬほど忙しい).
+        scores = {c: float(crisis_probs[i] if c in CRISIS_CATEGORIES else probs[i]) for i, c in enumerate(CATEGORIES)}
+        labels = [c for i, c in enumerate(CATEGORIES) if scores[c] >= params.thresholds[i]]
+        signal = crisis_signal(crisis_probs)
+    if intent is not None:
+        labels = []
+    for hit in hits:
+        if hit.label and hit.label not in labels:
+            labels.append(hit.label)
+            scores[hit.label] = max(scores[hit.label], 1.0)
+    labels = [c for c in CATEGORIES if c in labels]
+
+    crisis = bool(hits) or signal >= params.crisis_threshold or bool(CRISIS_CATEGORIES.intersection(labels))
+    crisis_score = 1.0 if hits else signal
+    kinds: list[str] = []
+    if crisis:
+        kinds = [h.kind for h in hits]
+        if "suicide_risk" in labels:
+            kinds.append("suicide")
+        if language != "en":
+            kind_probs = crisis_probs[n + 1 : n + 1 + len(params.kinds)]
+            kinds += [k for k, p in zip(params.kinds, kind_probs, strict=True) if p >= 0.5]
+            if not kinds and len(kind_probs):
+                kinds.append(params.kinds[int(np.argmax(kind_probs))])
+        if not kinds:
+            kinds.append("other_danger")
+    kinds = list(dict.fromkeys(kinds))
+
+    top = max((scores[c] for c in labels), default=0.0)
+    uncertain = intent is None and not crisis and (not labels or top < CONFIDENT_SCORE)
+    return Prediction(
+        labels=labels,
+        scores={c: round(s, 4) for c, s in scores.items()},
+        crisis=crisis,
+        crisis_kinds=kinds,
+        crisis_score=round(crisis_score, 4),
+        intent=intent,
+        language=language,
+        uncertain=uncertain,
+        crisis_expressions=[h.family for h in hits],
+    )
+
+
+class Classifier:
+    """A loaded model. Thread-safe; load once per process and share."""
+
+    def __init__(self, metadata: dict[str, Any], payload: dict[str, Any]) -> None:
+        self.metadata = metadata
+        self.vectorizer = Vectorizer.from_state(payload["vectorizer"])
+        self.weights: np.ndarray = payload["weights"]
+        self.bias: np.ndarray = payload["bias"]
+        self.columns: list[str] = payload["columns"]
+        self.params = DecisionParams(
+            thresholds=np.asarray(payload["thresholds"], dtype=np.float32),
+            crisis_threshold=float(payload["crisis_threshold"]),
+            kinds=tuple(payload["kinds"]),
+            intents=tuple(payload["intents"]),
+        )
+        self.rules = CrisisRules(payload["crisis_expressions"])
+        self.english = KeywordMatcher(payload["keywords"], "en")
+        self._intent_start = len(CATEGORIES) + 1 + len(self.params.kinds)
+        self._names: list[str] | None = None
+        self._names_lock = threading.Lock()
+
+    @classmethod
+    def load(cls, path: Path | str | None = None) -> Classifier:
+        """Load a model file; raises artifact.ModelError with a clear message when it cannot be used."""
+        from madoguchi.classifier.service import default_model_path
+
+        meta, payload = artifact.read(Path(path) if path else default_model_path())
+        return cls(meta, payload)
+
+    @property
+    def version(self) -> str:
+        return str(self.metadata.get("version", ""))
+
+    # --- scoring ----------------------------------------------------------------------------
+
+    def _probs(self, z: np.ndarray) -> np.ndarray:
+        p = _sigmoid(z[..., : self._intent_start])
+        intents = z[..., self._intent_start :]
+        if intents.shape[-1]:
+            e = np.exp(intents - intents.max(axis=-1, keepdims=True))
+            intents = e / e.sum(axis=-1, keepdims=True)
+        return np.concatenate([p, intents], axis=-1)
+
+    def _row(self, doc: Analyzed) -> np.ndarray:
+        idx, vals = self.vectorizer.transform_one(doc)
+        z = vals @ self.weights[idx] + self.bias if len(idx) else self.bias.copy()
+        return self._probs(z)
+
+    def classify(self, text: str) -> Prediction:
+        prepared = prepare(text if isinstance(text, str) else "", self.rules)
+        probs = self._row(prepared.doc)
+        crisis_probs = self._row(prepared.crisis_doc) if prepared.crisis_doc is not None else probs
+        return decide(probs, crisis_probs, prepared, self.params, self.english)
+
+    def classify_many(self, texts: list[str]) -> list[Prediction]:
+        """Batch: one sparse matrix product for all messages."""
+        prepared = [prepare(t if isinstance(t, str) else "", self.rules) for t in texts]
+        docs = [p.doc for p in prepared]
+        extra = [p.crisis_doc for p in prepared if p.crisis_doc is not None]
+        if not docs:
+            return []
+        z = (self.vectorizer.transform(docs + extra) @ self.weights) + self.bias
+        probs = self._probs(np.asarray(z))
+        out = []
+        j = len(docs)
+        for i, p in enumerate(prepared):
+            crisis_probs = probs[i]
+            if p.crisis_doc is not None:
+                crisis_probs = probs[j]
+                j += 1
+            out.append(decide(probs[i], crisis_probs, p, self.params, self.english))
+        return out
+
+    # --- explanations ------------------------------------------------------------------------
+
+    def explain(self, text: str, label: str, k: int = 5) -> list[str]:
+        """The few terms that pushed `label` (a category id or "crisis") up for this message."""
+        prepared = prepare(text if isinstance(text, str) else "", self.rules)
+        terms: list[str] = []
+        if label == "crisis" or label in CRISIS_CATEGORIES:
+            terms += [f"「{h.matched}」" for h in prepared.hits if label == "crisis" or h.label == label]
+        if label == "crisis":
+            column = len(CATEGORIES)
+        elif label in CATEGORIES:
+            column = CATEGORIES.index(label)
+        else:
+            raise ValueError(f"unknown label {label!r}")
+        if prepared.language == "en":
+            terms += [w for w in self.english.keywords.get(label, []) if w in prepared.doc.text]
+            return terms[:k]
+        doc = prepared.crisis_doc if (label == "crisis" or label in CRISIS_CATEGORIES) and prepared.crisis_doc else prepared.doc
+        idx, vals = self.vectorizer.transform_one(doc)
+        if len(idx):
+            contributions = vals * self.weights[idx, column]
+            names = self._feature_names()
+            for i in np.argsort(-contributions):
+                if contributions[i] <= 0 or len(terms) >= k:
+                    break
+                name = names[idx[i]]
+                if name not in terms:
+                    terms.append(name)
+        return terms[:k]
+
+    def _feature_names(self) -> list[str]:
+        with self._names_lock:
+            if self._names is None:
+                self._names = self.vectorizer.feature_names()
+            return self._names
+
+
+def _round(x: float) -> float:
+    return 0.0 if math.isnan(x) else round(x, 4)
