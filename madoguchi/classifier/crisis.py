@@ -32,7 +32,7 @@ def _compile_pattern(pattern: str) -> str:
 @dataclass(frozen=True)
 class Family:
     id: str
-    kind: str
+    kind: str | None  # None: the family says "crisis" but not which kind; the model names it
     label: str | None
     lang: str
     examples: tuple[str, ...]
@@ -41,7 +41,7 @@ class Family:
 @dataclass(frozen=True)
 class Hit:
     family: str
-    kind: str
+    kind: str | None
     label: str | None
     matched: str
 
@@ -58,7 +58,7 @@ class CrisisRules:
             label = fam.get("label")
             family = Family(
                 id=fam["id"],
-                kind=fam["kind"],
+                kind=fam.get("kind"),
                 label=None if label in (None, "none") else label,
                 lang=lang,
                 examples=tuple(fam.get("examples", [])),
@@ -75,12 +75,11 @@ class CrisisRules:
     def from_file(cls, path: Path = EXPRESSIONS_FILE) -> CrisisRules:
         return cls(yaml.safe_load(path.read_text(encoding="utf-8")))
 
-    def match(self, *views: str, lang: str = "ja") -> list[Hit]:
+    def match(self, *views: str) -> list[Hit]:
         """Every family that matches one of the views (rule_view text, joined normalized forms)."""
-        regexes = [self._regex[lang]] if lang in self._regex else []
-        if lang == "ja" and "en" in self._regex:
-            # Mixed messages ("I want to die、もう無理") are read in both.
-            regexes.append(self._regex["en"])
+        # Every message is read with both sets: Japanese text carries English phrases and romanised
+        # Japanese ("owari ni shitai") is often detected as English.
+        regexes = [r for r in (self._regex.get("ja"), self._regex.get("en")) if r is not None]
         hits: dict[str, Hit] = {}
         for regex in regexes:
             for view in views:

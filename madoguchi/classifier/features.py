@@ -64,6 +64,14 @@ def char_features(a: Analyzed) -> list[str]:
     return [s[i : i + k] for k in CHAR_NGRAMS for i in range(n - k + 1)]
 
 
+Terms = tuple[list[str], list[str]]
+
+
+def doc_terms(a: Analyzed) -> Terms:
+    """(word channel terms, char channel terms) of one message."""
+    return word_features(a), char_features(a)
+
+
 class Vectorizer:
     """Two-channel TF-IDF with a vocabulary fitted on training texts (min_df filters one-off noise)."""
 
@@ -79,16 +87,16 @@ class Vectorizer:
     def n_features(self) -> int:
         return len(self.word_vocab) + len(self.char_vocab)
 
-    def fit(self, docs: Sequence[Analyzed]) -> Vectorizer:
-        n_docs = len(docs)
-        vocabs = []
-        for channel in (word_features, char_features):
-            df: Counter[str] = Counter()
-            for d in docs:
-                df.update(set(channel(d)))
-            kept = sorted(term for term, count in df.items() if count >= self.min_df)
-            vocabs.append((kept, df))
-        (words, wdf), (chars, cdf) = vocabs
+    def fit(self, docs: Sequence[Analyzed], terms: Sequence[Terms] | None = None) -> Vectorizer:
+        terms = terms if terms is not None else [doc_terms(d) for d in docs]
+        n_docs = len(terms)
+        dfs: list[Counter[str]] = [Counter(), Counter()]
+        for pair in terms:
+            for df, channel in zip(dfs, pair, strict=True):
+                df.update(set(channel))
+        wdf, cdf = dfs
+        words = sorted(t for t, count in wdf.items() if count >= self.min_df)
+        chars = sorted(t for t, count in cdf.items() if count >= self.min_df)
         self.word_vocab = {t: i for i, t in enumerate(words)}
         offset = len(words)
         self.char_vocab = {t: offset + i for i, t in enumerate(chars)}
@@ -123,16 +131,19 @@ class Vectorizer:
 
     def transform_one(self, a: Analyzed) -> tuple[np.ndarray, np.ndarray]:
         """Sparse row as (indices, values): what the stacked weight matrix multiplies."""
-        wi, wv = self._channel(word_features(a), self.word_vocab, self.word_weight)
-        ci, cv = self._channel(char_features(a), self.char_vocab, self.char_weight)
+        return self.transform_terms(doc_terms(a))
+
+    def transform_terms(self, terms: Terms) -> tuple[np.ndarray, np.ndarray]:
+        wi, wv = self._channel(terms[0], self.word_vocab, self.word_weight)
+        ci, cv = self._channel(terms[1], self.char_vocab, self.char_weight)
         return np.asarray(wi + ci, dtype=np.int64), np.asarray(wv + cv, dtype=np.float32)
 
-    def transform(self, docs: Iterable[Analyzed]) -> sp.csr_matrix:
+    def transform(self, docs: Iterable[Analyzed], terms: Iterable[Terms] | None = None) -> sp.csr_matrix:
         indptr = [0]
         indices: list[np.ndarray] = []
         data: list[np.ndarray] = []
-        for d in docs:
-            i, v = self.transform_one(d)
+        for t in terms if terms is not None else (doc_terms(d) for d in docs):
+            i, v = self.transform_terms(t)
             indices.append(i)
             data.append(v)
             indptr.append(indptr[-1] + len(i))
