@@ -14,7 +14,7 @@ from madoguchi import health
 from madoguchi.bot.webhook import make_router as webhook_router
 from madoguchi.runtime import Runtime
 from madoguchi.shared import crypto
-from madoguchi.shared.db import make_engine, make_session_factory
+from madoguchi.shared.db import SQLiteCheckpointer, make_engine, make_session_factory
 from madoguchi.shared.settings import Settings, get_settings
 
 log = logging.getLogger("madoguchi.app")
@@ -28,12 +28,14 @@ def create_app(settings: Settings | None = None, *, run_worker: bool | None = No
         run_worker = os.environ.get("MADOGUCHI_IN_PROCESS_WORKER", "1") != "0"
     engine = make_engine(settings.database_url)
     factory = make_session_factory(engine)
+    checkpointer = SQLiteCheckpointer(engine)
     api_base_url = settings.line_api_base_url
     runtime: Runtime | None = None
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         nonlocal runtime
+        checkpointer.start()
         if run_worker:
             runtime = Runtime(settings=settings, factory=factory, api_base_url=app.state.line_api_base_url)
             await runtime.start()
@@ -43,6 +45,7 @@ def create_app(settings: Settings | None = None, *, run_worker: bool | None = No
         finally:
             if runtime is not None:
                 await runtime.stop()
+            checkpointer.stop()
             engine.dispose()
 
     app = FastAPI(
