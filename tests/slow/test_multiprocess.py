@@ -1,4 +1,4 @@
-"""Several web processes and several worker processes on one PostgreSQL database.
+"""Several web processes and several worker processes on one database (PostgreSQL in production; SQLite too).
 
 No event is handled twice or skipped, and each resident's events are handled in the order they were sent,
 while events arrive out of order, spread over the web processes.
@@ -43,8 +43,6 @@ async def _post_all(urls: list[str], batches: list[list[dict]]) -> None:  # type
 def test_web_and_worker_processes_share_postgresql_without_double_or_missed_handling(
     db_url: str, committing_db: sessionmaker[Session], classifier_model_path: Path, tmp_path: Path
 ) -> None:
-    if not db_url.startswith("postgresql"):
-        pytest.skip("several processes share PostgreSQL; SQLite is the single-process default")
     fake = start_fake_line()
     install_model(classifier_model_path, tmp_path)
     app = Madoguchi(db_url, fake.url, tmp_path)
