@@ -6,12 +6,14 @@ import logging
 import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 
 from fastapi import FastAPI
 from fastapi.responses import JSONResponse
 
 from madoguchi import health
 from madoguchi.bot.webhook import make_router as webhook_router
+from madoguchi.classifier.service import MODEL_FILENAME
 from madoguchi.runtime import Runtime
 from madoguchi.shared import crypto
 from madoguchi.shared.db import SQLiteCheckpointer, make_engine, make_session_factory
@@ -29,6 +31,7 @@ def create_app(settings: Settings | None = None, *, run_worker: bool | None = No
     engine = make_engine(settings.database_url)
     factory = make_session_factory(engine)
     checkpointer = SQLiteCheckpointer(engine)
+    model_path = Path(settings.var_dir) / "models" / MODEL_FILENAME
     api_base_url = settings.line_api_base_url
     runtime: Runtime | None = None
 
@@ -79,7 +82,7 @@ def create_app(settings: Settings | None = None, *, run_worker: bool | None = No
 
     @app.get("/readyz", tags=["health"])
     def readyz() -> JSONResponse:
-        problems = health.problems(factory)
+        problems = health.problems(factory, model_path=model_path)
         if problems:
             return JSONResponse({"status": "unavailable", "reasons": problems}, status_code=503)
         return JSONResponse({"status": "ready"})
