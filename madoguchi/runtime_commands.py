@@ -16,6 +16,7 @@ from madoguchi.shared.settings import get_settings
 def _setup_logging() -> None:
     # Message text and LINE ids never reach a log line: handlers log types, ids of our rows, counts.
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("alembic").setLevel(logging.WARNING)
 
 
 def _prepare() -> None:
