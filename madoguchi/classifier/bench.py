@@ -29,7 +29,7 @@ def _rss_mib() -> float:
 
 def _percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
 def run(model_path: Path | None = None, *, n_single: int = 2000, quiet: bool = False) -> dict[str, Any]:
@@ -93,8 +93,9 @@ def run(model_path: Path | None = None, *, n_single: int = 2000, quiet: bool = F
               f"   (raw Sudachi p50 {s['raw_sudachi_p50']:.2f} ms  p99 {s['raw_sudachi_p99']:.2f} ms)")
         print(f"  batch            {b['classify']} msg/s   (raw Sudachi {b['raw_sudachi']} msg/s; "
               f"{b['ratio'] * 100:.0f} % of raw)")
+        rss = result["rss_mib"]
         print(f"  model load       {result['model_load_s']:.2f} s;  RSS with model loaded "
-              f"{result['rss_mib']['model_loaded']:.0f} MiB (before loading {result['rss_mib']['before_model']:.0f} MiB)")
+              f"{rss['model_loaded']:.0f} MiB (before loading {rss['before_model']:.0f} MiB)")
     return result
 
 

@@ -127,7 +127,10 @@ def decide(
             scores[hit.label] = max(scores[hit.label], 1.0)
     labels = [c for c in CATEGORIES if c in labels]
 
-    crisis = bool(hits) or signal >= params.crisis_threshold or bool(CRISIS_CATEGORIES.intersection(labels))
+    # A message the intent model reads as a greeting, thanks or request is short and says what it wants;
+    # there only an expression or a clear model signal (not the low recall-first threshold) makes a crisis.
+    threshold = params.crisis_threshold if intent is None else max(params.crisis_threshold, 0.5)
+    crisis = bool(hits) or signal >= threshold or bool(CRISIS_CATEGORIES.intersection(labels))
     crisis_score = 1.0 if hits else signal
     kinds: list[str] = []
     if crisis:

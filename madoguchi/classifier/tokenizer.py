@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import threading
 
-from sudachipy import Dictionary, MorphemeList, SplitMode
+from sudachipy import Dictionary, SplitMode
 
 # The first POS level that is dropped from the word channel (see the module docstring).
 DROPPED_POS = frozenset({"補助記号", "空白", "助詞", "助動詞"})
@@ -30,7 +30,7 @@ class SudachiTokenizer:
         self._pos_cache: dict[int, bool] = {}
         # Sudachi raises on concurrent use of one tokenizer; the lock keeps one tokenizer per process safe.
         self._lock = threading.Lock()
-        self._out = MorphemeList.empty(self._dictionary)
+        self._out = self._tokenizer.tokenize("")
 
     def _pos(self, pos_id: int) -> tuple[str, ...]:
         return tuple(self._dictionary.pos_of(pos_id))

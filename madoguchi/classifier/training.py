@@ -11,6 +11,7 @@ import logging
 import platform
 import time
 import warnings
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from importlib import metadata as importlib_metadata
 from pathlib import Path
@@ -75,23 +76,21 @@ def fit_heads(
     vectorizer = Vectorizer().fit([], all_terms)
     X_all = vectorizer.transform([], all_terms)
     X = X_all[: len(docs)]
-    columns_w: list[np.ndarray] = []
-    columns_b: list[float] = []
-    for c in CATEGORIES:
-        w, b = _logistic(X, np.array([c in e.labels for e in examples], dtype=np.int8))
-        columns_w.append(w)
-        columns_b.append(b)
-    w, b = _logistic(X, np.array([e.crisis for e in examples], dtype=np.int8))
-    columns_w.append(w)
-    columns_b.append(b)
-    # Crisis kinds, learnt on crisis messages only (they say which lines to offer, not whether).
+    # Binary heads: categories, crisis, then crisis kinds (learnt on crisis messages only: they say which
+    # lines to offer, not whether). liblinear releases the GIL, so two threads use both cores.
+    jobs: list[tuple[Any, np.ndarray]] = [
+        (X, np.array([c in e.labels for e in examples], dtype=np.int8)) for c in CATEGORIES
+    ]
+    jobs.append((X, np.array([e.crisis for e in examples], dtype=np.int8)))
     crisis_rows = [i for i, e in enumerate(examples) if e.crisis]
     kinds = tuple(k for k in CRISIS_KINDS if sum(k in examples[i].crisis_kinds for i in crisis_rows) >= 3)
     Xc = X[crisis_rows]
     for k in kinds:
-        w, b = _logistic(Xc, np.array([k in examples[i].crisis_kinds for i in crisis_rows], dtype=np.int8))
-        columns_w.append(w)
-        columns_b.append(b)
+        jobs.append((Xc, np.array([k in examples[i].crisis_kinds for i in crisis_rows], dtype=np.int8)))
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        fitted = list(pool.map(lambda job: _logistic(*job), jobs))
+    columns_w = [w for w, _ in fitted]
+    columns_b = [b for _, b in fitted]
     # Intents: a softmax over "none" (every worry) and the intents with examples.
     intents: tuple[str, ...] = ()
     if intent_docs:
