@@ -229,9 +229,9 @@ class CrisisRules:
                     break
         return [hits[f.id] for f in self.families if f.id in hits]
 
-    def defuse(self, normalized: str) -> str | None:
+    def defuse(self, normalized: str, view: str | None = None) -> str | None:
         """The message with hard-negative spans cut out, or None when it has none."""
-        view = rule_view(normalized)
+        view = rule_view(normalized) if view is None else view
         spans = []
         for i in self._negatives.candidates(view):
             spans += [m.span() for m in self._negatives.regexes[i].finditer(view) if m.end() > m.start()]

@@ -71,10 +71,13 @@ def prepare(raw: str, rules: CrisisRules) -> Prepared:
     text = normalize(raw[:MAX_CHARS] if isinstance(raw, str) else "")
     language = detect_language(text)
     doc = analyze_normalized(text)
-    defused = rules.defuse(text)
+    view = rule_view(text)
+    defused = rules.defuse(text, view)
     crisis_doc = analyze_normalized(defused) if defused is not None else None
-    view_doc = crisis_doc or doc
-    hits = rules.match(rule_view(view_doc.text), view_doc.lemmas) if language != "other" else []
+    if crisis_doc is not None:
+        view = rule_view(crisis_doc.text)
+    lemmas = (crisis_doc or doc).lemmas
+    hits = rules.match(view, lemmas) if language != "other" else []
     return Prepared(language=language, doc=doc, crisis_doc=crisis_doc, hits=hits)
 
 
