@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from madoguchi.classifier import artifact
-from madoguchi.classifier.crisis import CrisisRules, Hit, rule_view
+from madoguchi.classifier.crisis import CrisisRules, Hit
 from madoguchi.classifier.features import Analyzed, Vectorizer, analyze_normalized
 from madoguchi.classifier.keywords import KeywordMatcher
 from madoguchi.classifier.labels import CATEGORIES, CRISIS_CATEGORIES
@@ -68,17 +68,31 @@ class DecisionParams:
 
 
 def prepare(raw: str, rules: CrisisRules) -> Prepared:
-    text = normalize(raw[:MAX_CHARS] if isinstance(raw, str) else "")
-    language = detect_language(text)
-    doc = analyze_normalized(text)
-    view = rule_view(text)
-    defused = rules.defuse(text, view)
-    crisis_doc = analyze_normalized(defused) if defused is not None else None
-    if crisis_doc is not None:
-        view = rule_view(crisis_doc.text)
-    lemmas = (crisis_doc or doc).lemmas
-    hits = rules.match(view, lemmas) if language != "other" else []
-    return Prepared(language=language, doc=doc, crisis_doc=crisis_doc, hits=hits)
+    return prepare_many([raw], rules)[0]
+
+
+def prepare_many(raws: list[str], rules: CrisisRules) -> list[Prepared]:
+    """Read messages for scoring; the crisis rules run over the whole batch at once."""
+    texts = [normalize(r[:MAX_CHARS] if isinstance(r, str) else "") for r in raws]
+    languages = [detect_language(t) for t in texts]
+    docs = [analyze_normalized(t) for t in texts]
+    views = [d.folded.replace("ー", "") for d in docs]  # rule_view(), from the fold analyze already did
+    defused = rules.defuse_many(texts, views)
+    crisis_docs = [analyze_normalized(d) if d is not None else None for d in defused]
+    rule_views = [
+        (c.folded.replace("ー", ""), c.lemmas) if c is not None else (v, d.lemmas)
+        for v, d, c in zip(views, docs, crisis_docs, strict=True)
+    ]
+    hits = rules.match_many(rule_views)
+    return [
+        Prepared(language=lang, doc=d, crisis_doc=c, hits=h if lang != "other" else [])
+        for lang, d, c, h in zip(languages, docs, crisis_docs, hits, strict=True)
+    ]
+
+
+_CRISIS_COLUMNS = np.asarray([CATEGORIES.index(c) for c in sorted(CRISIS_CATEGORIES)])
+# The crisis signal: the crisis head (column len(CATEGORIES)) and the two crisis categories.
+_SIGNAL_COLUMNS = np.asarray([len(CATEGORIES), *_CRISIS_COLUMNS])
 
 
 def _sigmoid(z: np.ndarray) -> np.ndarray:
@@ -87,8 +101,7 @@ def _sigmoid(z: np.ndarray) -> np.ndarray:
 
 def crisis_signal(probs: np.ndarray) -> float:
     """The model's crisis signal: the crisis head or either crisis category, whichever is highest."""
-    n = len(CATEGORIES)
-    return float(max(probs[n], probs[CATEGORIES.index("suicide_risk")], probs[CATEGORIES.index("abuse_violence")]))
+    return float(probs[_SIGNAL_COLUMNS].max())
 
 
 def decide(
@@ -119,9 +132,12 @@ def decide(
         signal = 0.0
     else:
         # The crisis categories are read from the message with hard negatives cut out (死ぬほど忙しい).
-        scores = {c: float(crisis_probs[i] if c in CRISIS_CATEGORIES else probs[i]) for i, c in enumerate(CATEGORIES)}
-        labels = [c for i, c in enumerate(CATEGORIES) if scores[c] >= params.thresholds[i]]
-        signal = crisis_signal(crisis_probs)
+        values = probs[:n].copy()
+        values[_CRISIS_COLUMNS] = crisis_probs[_CRISIS_COLUMNS]
+        passed = (values >= params.thresholds).tolist()
+        scores = dict(zip(CATEGORIES, values.round(4).tolist(), strict=True))
+        labels = [c for c, ok in zip(CATEGORIES, passed, strict=True) if ok]
+        signal = float(crisis_probs[_SIGNAL_COLUMNS].max())
     if intent is not None:
         labels = []
     for hit in hits:
@@ -153,7 +169,7 @@ def decide(
     uncertain = intent is None and not crisis and (not labels or top < CONFIDENT_SCORE)
     return Prediction(
         labels=labels,
-        scores={c: round(s, 4) for c, s in scores.items()},
+        scores=scores,
         crisis=crisis,
         crisis_kinds=kinds,
         crisis_score=round(crisis_score, 4),
@@ -219,13 +235,13 @@ class Classifier:
         return decide(probs, crisis_probs, prepared, self.params, self.english)
 
     def classify_many(self, texts: list[str]) -> list[Prediction]:
-        """Batch: one sparse matrix product for all messages."""
-        prepared = [prepare(t if isinstance(t, str) else "", self.rules) for t in texts]
+        """Batch: features, rules and one sparse matrix product for all messages at once."""
+        prepared = prepare_many(list(texts), self.rules)
+        if not prepared:
+            return []
         docs = [p.doc for p in prepared]
         extra = [p.crisis_doc for p in prepared if p.crisis_doc is not None]
-        if not docs:
-            return []
-        z = (self.vectorizer.transform(docs + extra) @ self.weights) + self.bias
+        z = (self.vectorizer.transform_batch(docs + extra) @ self.weights) + self.bias
         probs = self._probs(np.asarray(z))
         out = []
         j = len(docs)

@@ -54,8 +54,9 @@ class SudachiTokenizer:
         keep = self._keep
         with self._lock:
             morphemes = self._tokenizer.tokenize(text, out=self._out)
-            pairs = [(m.normalized_form(), m.part_of_speech_id()) for m in morphemes]
-        return [f for f, _ in pairs], [f for f, p in pairs if keep(p)]
+            forms = [m.normalized_form() for m in morphemes]
+            pos_ids = [m.part_of_speech_id() for m in morphemes]
+        return forms, [f for f, p in zip(forms, pos_ids, strict=True) if keep(p)]
 
     def raw(self, text: str) -> int:
         """Raw tokenisation (the benchmark floor): tokenize and read each morpheme's surface."""
