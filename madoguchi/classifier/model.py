@@ -25,7 +25,7 @@ from madoguchi.classifier.normalize import normalize
 # An intent only stands for the whole message when the message is short; a long one is a worry that also
 # asks for something ("人と話したい。母の介護が…" keeps its labels).
 INTENT_MAX_CHARS = 40
-INTENT_MIN_PROBABILITY = 0.5
+INTENT_MIN_PROBABILITY = 0.4
 # A label scored below this is shown but flagged: the bot asks a gentle question instead of assuming.
 CONFIDENT_SCORE = 0.5
 # Messages longer than this are cut before reading (LINE allows 5,000 characters; worries are far shorter).

@@ -29,7 +29,7 @@ from madoguchi.classifier.features import CHAR_NGRAMS, WORD_BIGRAMS, Analyzed, T
 from madoguchi.classifier.keywords import load_keywords
 from madoguchi.classifier.labels import CATEGORIES, CRISIS_KINDS, INTENTS
 from madoguchi.classifier.metrics import evaluate
-from madoguchi.classifier.model import DecisionParams, Prepared, crisis_signal, decide, prepare
+from madoguchi.classifier.model import DecisionParams, Prepared, crisis_signal, decide, prepare_many
 from madoguchi.classifier.tokenizer import DROPPED_POS, SPLIT_MODE
 
 log = logging.getLogger(__name__)
@@ -69,8 +69,9 @@ def fit_heads(
     intent_ids: list[str] | None = None,
     *,
     terms: list[Terms] | None = None,
+    intent_softmax: bool = True,
 ) -> Heads:
-    """All heads on one vocabulary. Intents are left out when intent_docs is None (cross-validation)."""
+    """All heads on one vocabulary; the intent softmax is left out in cross-validation (not evaluated)."""
     intent_docs = intent_docs or []
     intent_ids = intent_ids or []
     terms = terms if terms is not None else [doc_terms(d) for d in docs]
@@ -78,12 +79,15 @@ def fit_heads(
     vectorizer = Vectorizer().fit([], all_terms)
     X_all = vectorizer.transform([], all_terms)
     X = X_all[: len(docs)]
-    # Binary heads: categories, crisis, then crisis kinds (learnt on crisis messages only: they say which
-    # lines to offer, not whether). liblinear releases the GIL, so two threads use both cores.
+    # Binary heads: categories and crisis learn from the worries and, as negatives, from the intent lines
+    # (ありがとう alone is not a goodbye note); crisis kinds learn from crisis messages only (they say
+    # which lines to offer, not whether). liblinear releases the GIL, so two threads use both cores.
+    n_intents = X_all.shape[0] - len(docs)
+    no = [False] * n_intents
     jobs: list[tuple[Any, np.ndarray]] = [
-        (X, np.array([c in e.labels for e in examples], dtype=np.int8)) for c in CATEGORIES
+        (X_all, np.array([c in e.labels for e in examples] + no, dtype=np.int8)) for c in CATEGORIES
     ]
-    jobs.append((X, np.array([e.crisis for e in examples], dtype=np.int8)))
+    jobs.append((X_all, np.array([e.crisis for e in examples] + no, dtype=np.int8)))
     crisis_rows = [i for i, e in enumerate(examples) if e.crisis]
     kinds = tuple(k for k in CRISIS_KINDS if sum(k in examples[i].crisis_kinds for i in crisis_rows) >= 3)
     Xc = X[crisis_rows]
@@ -95,7 +99,7 @@ def fit_heads(
     columns_b = [b for _, b in fitted]
     # Intents: a softmax over "none" (every worry) and the intents with examples.
     intents: tuple[str, ...] = ()
-    if intent_docs:
+    if intent_docs and intent_softmax:
         intents = ("none", *[i for i in INTENTS if i in intent_ids])
         Xi = X_all
         yi = np.array([0] * len(docs) + [intents.index(i) for i in intent_ids])
@@ -160,7 +164,9 @@ def _library_versions() -> dict[str, str]:
     return out
 
 
-def cross_validate(prepared: list[Prepared], examples: list[Example]) -> dict:
+def cross_validate(
+    prepared: list[Prepared], examples: list[Example], intent_docs: list[Analyzed] | None = None
+) -> dict:
     """Out-of-fold head probabilities and, from them, honest held-out figures.
 
     Thresholds for fold k are tuned on the other folds' held-out scores (cross-fitting), so the reported
@@ -177,7 +183,11 @@ def cross_validate(prepared: list[Prepared], examples: list[Example]) -> dict:
     fold_of = np.zeros(n, dtype=int)
     for k, (train, test) in enumerate(folds):
         heads = fit_heads(
-            [prepared[i].doc for i in train], [examples[i] for i in train], terms=[terms[i] for i in train]
+            [prepared[i].doc for i in train],
+            [examples[i] for i in train],
+            intent_docs,
+            terms=[terms[i] for i in train],
+            intent_softmax=False,
         )
         p = head_probs(heads, [prepared[i].doc for i in test])
         pc = head_probs(heads, [prepared[i].crisis_doc or prepared[i].doc for i in test])
@@ -222,9 +232,9 @@ def train(
     examples = corpus.examples + list(extra_examples or [])
     rules = CrisisRules.from_file()
     keywords = load_keywords()
-    prepared = [prepare(e.text, rules) for e in examples]
-    cv = cross_validate(prepared, examples)
-    intent_docs = [prepare(i.text, rules).doc for i in corpus.intents]
+    prepared = prepare_many([e.text for e in examples], rules)
+    intent_docs = [p.doc for p in prepare_many([i.text for i in corpus.intents], rules)]
+    cv = cross_validate(prepared, examples, intent_docs)
     heads = fit_heads([p.doc for p in prepared], examples, intent_docs, [i.intent for i in corpus.intents])
     columns = [*CATEGORIES, "crisis", *(f"kind:{k}" for k in heads.kinds), *(f"intent:{i}" for i in heads.intents)]
     trained_at = dt.datetime.now(dt.UTC).replace(microsecond=0)
