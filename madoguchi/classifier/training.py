@@ -7,6 +7,7 @@ gives the same weights (tests/classifier/test_training.py checks it).
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import logging
 import platform
 import time
@@ -24,9 +25,9 @@ from sklearn.model_selection import KFold
 
 from madoguchi.classifier import artifact
 from madoguchi.classifier.corpus import Example, load_corpus
-from madoguchi.classifier.crisis import CrisisRules
+from madoguchi.classifier.crisis import EXPRESSIONS_FILE, CrisisRules
 from madoguchi.classifier.features import CHAR_NGRAMS, WORD_BIGRAMS, Analyzed, Terms, Vectorizer, doc_terms
-from madoguchi.classifier.keywords import load_keywords
+from madoguchi.classifier.keywords import KEYWORDS_FILE, load_keywords
 from madoguchi.classifier.labels import CATEGORIES, CRISIS_KINDS, INTENTS
 from madoguchi.classifier.metrics import evaluate
 from madoguchi.classifier.model import DecisionParams, Prepared, crisis_signal, decide, prepare_many
@@ -238,10 +239,17 @@ def train(
     heads = fit_heads([p.doc for p in prepared], examples, intent_docs, [i.intent for i in corpus.intents])
     columns = [*CATEGORIES, "crisis", *(f"kind:{k}" for k in heads.kinds), *(f"intent:{i}" for i in heads.intents)]
     trained_at = dt.datetime.now(dt.UTC).replace(microsecond=0)
+    # The curated expressions and keywords are training inputs too: they are part of the data hash.
+    digest = hashlib.sha256(corpus.digest.encode())
+    for path in (EXPRESSIONS_FILE, KEYWORDS_FILE):
+        digest.update(path.read_bytes())
+    if extra_examples:
+        digest.update(repr([(e.text, e.labels, e.crisis, e.crisis_kinds) for e in extra_examples]).encode())
+    data_hash = digest.hexdigest()
     metadata = {
-        "version": trained_at.strftime("%Y%m%d%H%M%S") + "-" + corpus.digest[:8],
+        "version": trained_at.strftime("%Y%m%d%H%M%S") + "-" + data_hash[:8],
         "trained_at": trained_at.isoformat(),
-        "training_data_sha256": corpus.digest,
+        "training_data_sha256": data_hash,
         "extra_examples": len(extra_examples or []),
         "n_examples": len(examples),
         "n_intent_examples": len(corpus.intents),
