@@ -135,7 +135,7 @@ def decide(
         values = probs[:n].copy()
         values[_CRISIS_COLUMNS] = crisis_probs[_CRISIS_COLUMNS]
         passed = (values >= params.thresholds).tolist()
-        scores = dict(zip(CATEGORIES, values.round(4).tolist(), strict=True))
+        scores = dict(zip(CATEGORIES, values.astype(np.float64).round(4).tolist(), strict=True))
         labels = [c for c, ok in zip(CATEGORIES, passed, strict=True) if ok]
         signal = float(crisis_probs[_SIGNAL_COLUMNS].max())
     if intent is not None:
