@@ -130,3 +130,31 @@ def truncate_all(engine: Engine) -> None:
         else:
             for table in reversed(metadata.sorted_tables):
                 conn.execute(table.delete())
+
+
+# --- classifier: trained once per test session, into a temporary var directory -------------------
+
+
+@pytest.fixture(scope="session")
+def classifier_var_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A var directory holding a model trained from the repo's corpus (the CLI tests point at it)."""
+    from madoguchi.classifier.service import MODEL_FILENAME
+    from madoguchi.classifier.training import train
+
+    var = tmp_path_factory.mktemp("classifier-var")
+    train(out=var / "models" / MODEL_FILENAME)
+    return var
+
+
+@pytest.fixture(scope="session")
+def classifier_model_path(classifier_var_dir: Path) -> Path:
+    from madoguchi.classifier.service import MODEL_FILENAME
+
+    return classifier_var_dir / "models" / MODEL_FILENAME
+
+
+@pytest.fixture(scope="session")
+def classifier(classifier_model_path: Path):  # type: ignore[no-untyped-def]
+    from madoguchi.classifier import Classifier
+
+    return Classifier.load(classifier_model_path)

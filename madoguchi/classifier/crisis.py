@@ -9,14 +9,17 @@ and the common English ones. A match is a crisis whatever the model says. Hard n
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from re import _constants as sre_constants  # type: ignore[attr-defined]
 from re import _parser as sre_parse  # type: ignore[attr-defined]
 from typing import Any
 
+import numpy as np
 import yaml
 
+from madoguchi.classifier.ngrams import lookup, ngram_codes, text_to_code
 from madoguchi.classifier.normalize import fold_kana
 
 EXPRESSIONS_FILE = Path(__file__).parent / "data" / "crisis_expressions.yml"
@@ -55,16 +58,44 @@ class PatternSet:
                 self.by_prefix.setdefault(prefix, []).append(i)
         self.has_single = any(len(p) == 1 for p in self.by_prefix)
 
+        self._codes = np.asarray(sorted(text_to_code(p) for p in self.by_prefix), dtype=np.int64)
+        self._ids = {text_to_code(p): ids for p, ids in self.by_prefix.items()}
+        self._sizes = (1, 2) if self.has_single else (2,)
+
     def candidates(self, *views: str) -> list[int]:
         found = set(self.always)
-        get = self.by_prefix.get
         for v in views:
-            for ids in filter(None, map(get, map(str.__add__, v[:-1], v[1:]))):
-                found.update(ids)
-            if self.has_single:
-                for ids in filter(None, map(get, v)):
-                    found.update(ids)
+            pos, _ = lookup(self._codes, ngram_codes(v, self._sizes))
+            for code in set(self._codes[pos].tolist()):
+                found.update(self._ids[code])
         return sorted(found)
+
+    def candidates_many(self, views: Sequence[Sequence[str]]) -> list[list[int]]:
+        """candidates() for many messages at once (each a tuple of views), numpy calls per batch."""
+        n = len(views)
+        flat = [v.replace("\0", "") for vs in views for v in vs]
+        owner = np.repeat(np.arange(n, dtype=np.int64), [len(vs) for vs in views])
+        a = np.frombuffer("\0".join(flat).encode("utf-32-le"), dtype=np.uint32).astype(np.int64)
+        view_of = np.cumsum(a == 0)
+        codes, where = [], []
+        if 1 in self._sizes:
+            ok = a != 0
+            codes.append(a[ok])
+            where.append(view_of[ok])
+        if len(a) > 1:
+            ok2 = (a[:-1] != 0) & (a[1:] != 0)
+            codes.append(((a[:-1] << 21) | a[1:])[ok2])
+            where.append(view_of[:-1][ok2])
+        out = [set(self.always) for _ in range(n)]
+        if codes and len(self._codes):
+            all_codes = np.concatenate(codes)
+            pos, found = lookup(self._codes, all_codes)
+            docs = owner[np.concatenate(where)[found]] if len(owner) else np.zeros(0, np.int64)
+            pairs = np.unique(docs * len(self._codes) + pos)
+            for doc, p in zip((pairs // len(self._codes)).tolist(), (pairs % len(self._codes)).tolist(),
+                              strict=True):
+                out[doc].update(self._ids[int(self._codes[p])])
+        return [sorted(c) for c in out]
 
 
 _PREFIX_LEN = 2
@@ -216,9 +247,15 @@ class CrisisRules:
         Japanese and English families alike: Japanese text carries English phrases, and romanised
         Japanese ("owari ni shitai") is often detected as English.
         """
+        return self._match(views, self._patterns.candidates(*views))
+
+    def match_many(self, views: Sequence[Sequence[str]]) -> list[list[Hit]]:
+        return [self._match(v, c) for v, c in zip(views, self._patterns.candidates_many(views), strict=True)]
+
+    def _match(self, views: Sequence[str], candidates: list[int]) -> list[Hit]:
         hits: dict[str, Hit] = {}
         regexes = self._patterns.regexes
-        for i in self._patterns.candidates(*views):
+        for i in candidates:
             family = self.families[self._family_of[i]]
             if family.id in hits:
                 continue
@@ -229,11 +266,15 @@ class CrisisRules:
                     break
         return [hits[f.id] for f in self.families if f.id in hits]
 
-    def defuse(self, normalized: str) -> str | None:
+    def defuse_many(self, texts: Sequence[str], views: Sequence[str]) -> list[str | None]:
+        candidates = self._negatives.candidates_many([(v,) for v in views])
+        return [self.defuse(t, v, c) if c else None for t, v, c in zip(texts, views, candidates, strict=True)]
+
+    def defuse(self, normalized: str, view: str | None = None, candidates: list[int] | None = None) -> str | None:
         """The message with hard-negative spans cut out, or None when it has none."""
-        view = rule_view(normalized)
+        view = rule_view(normalized) if view is None else view
         spans = []
-        for i in self._negatives.candidates(view):
+        for i in self._negatives.candidates(view) if candidates is None else candidates:
             spans += [m.span() for m in self._negatives.regexes[i].finditer(view) if m.end() > m.start()]
         if not spans:
             return None

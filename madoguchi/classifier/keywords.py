@@ -23,7 +23,7 @@ class KeywordMatcher:
     def __init__(self, spec: dict[str, dict[str, list[str]]], lang: str) -> None:
         self.lang = lang
         self.keywords = {
-            cat: [self._view(normalize(k)) for k in spec.get(cat, {}).get(lang, [])] for cat in CATEGORIES
+            cat: [self._view(normalize(str(k))) for k in spec.get(cat, {}).get(lang, [])] for cat in CATEGORIES
         }
 
     def _view(self, normalized: str) -> str:

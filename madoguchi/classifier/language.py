@@ -17,10 +17,12 @@ _EN_WORDS = re.compile(r"\b(i|i'm|im|my|me|the|and|to|is|am|are|you|want|can|not
 
 
 def detect_language(normalized: str) -> str:
+    if _KANA.search(normalized):  # nearly every message: any kana means Japanese
+        return "ja"
     ja = len(_JA.findall(normalized))
     other = len(_OTHER.findall(normalized))
     latin = len(_LATIN.findall(normalized))
-    if _KANA.search(normalized) or (ja and ja >= other):
+    if ja and ja >= other:
         return "ja"
     if other > latin or other >= 2:
         return "other"

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from madoguchi.classifier import artifact
-from madoguchi.classifier.crisis import CrisisRules, Hit, rule_view
+from madoguchi.classifier.crisis import CrisisRules, Hit
 from madoguchi.classifier.features import Analyzed, Vectorizer, analyze_normalized
 from madoguchi.classifier.keywords import KeywordMatcher
 from madoguchi.classifier.labels import CATEGORIES, CRISIS_CATEGORIES
@@ -25,7 +25,7 @@ from madoguchi.classifier.normalize import normalize
 # An intent only stands for the whole message when the message is short; a long one is a worry that also
 # asks for something ("人と話したい。母の介護が…" keeps its labels).
 INTENT_MAX_CHARS = 40
-INTENT_MIN_PROBABILITY = 0.5
+INTENT_MIN_PROBABILITY = 0.4
 # A label scored below this is shown but flagged: the bot asks a gentle question instead of assuming.
 CONFIDENT_SCORE = 0.5
 # Messages longer than this are cut before reading (LINE allows 5,000 characters; worries are far shorter).
@@ -68,14 +68,31 @@ class DecisionParams:
 
 
 def prepare(raw: str, rules: CrisisRules) -> Prepared:
-    text = normalize(raw[:MAX_CHARS] if isinstance(raw, str) else "")
-    language = detect_language(text)
-    doc = analyze_normalized(text)
-    defused = rules.defuse(text)
-    crisis_doc = analyze_normalized(defused) if defused is not None else None
-    view_doc = crisis_doc or doc
-    hits = rules.match(rule_view(view_doc.text), view_doc.lemmas) if language != "other" else []
-    return Prepared(language=language, doc=doc, crisis_doc=crisis_doc, hits=hits)
+    return prepare_many([raw], rules)[0]
+
+
+def prepare_many(raws: list[str], rules: CrisisRules) -> list[Prepared]:
+    """Read messages for scoring; the crisis rules run over the whole batch at once."""
+    texts = [normalize(r[:MAX_CHARS] if isinstance(r, str) else "") for r in raws]
+    languages = [detect_language(t) for t in texts]
+    docs = [analyze_normalized(t) for t in texts]
+    views = [d.folded.replace("ー", "") for d in docs]  # rule_view(), from the fold analyze already did
+    defused = rules.defuse_many(texts, views)
+    crisis_docs = [analyze_normalized(d) if d is not None else None for d in defused]
+    rule_views = [
+        (c.folded.replace("ー", ""), c.lemmas) if c is not None else (v, d.lemmas)
+        for v, d, c in zip(views, docs, crisis_docs, strict=True)
+    ]
+    hits = rules.match_many(rule_views)
+    return [
+        Prepared(language=lang, doc=d, crisis_doc=c, hits=h if lang != "other" else [])
+        for lang, d, c, h in zip(languages, docs, crisis_docs, hits, strict=True)
+    ]
+
+
+_CRISIS_COLUMNS = np.asarray([CATEGORIES.index(c) for c in sorted(CRISIS_CATEGORIES)])
+# The crisis signal: the crisis head (column len(CATEGORIES)) and the two crisis categories.
+_SIGNAL_COLUMNS = np.asarray([len(CATEGORIES), *_CRISIS_COLUMNS])
 
 
 def _sigmoid(z: np.ndarray) -> np.ndarray:
@@ -84,8 +101,7 @@ def _sigmoid(z: np.ndarray) -> np.ndarray:
 
 def crisis_signal(probs: np.ndarray) -> float:
     """The model's crisis signal: the crisis head or either crisis category, whichever is highest."""
-    n = len(CATEGORIES)
-    return float(max(probs[n], probs[CATEGORIES.index("suicide_risk")], probs[CATEGORIES.index("abuse_violence")]))
+    return float(probs[_SIGNAL_COLUMNS].max())
 
 
 def decide(
@@ -116,9 +132,12 @@ def decide(
         signal = 0.0
     else:
         # The crisis categories are read from the message with hard negatives cut out (死ぬほど忙しい).
-        scores = {c: float(crisis_probs[i] if c in CRISIS_CATEGORIES else probs[i]) for i, c in enumerate(CATEGORIES)}
-        labels = [c for i, c in enumerate(CATEGORIES) if scores[c] >= params.thresholds[i]]
-        signal = crisis_signal(crisis_probs)
+        values = probs[:n].copy()
+        values[_CRISIS_COLUMNS] = crisis_probs[_CRISIS_COLUMNS]
+        passed = (values >= params.thresholds).tolist()
+        scores = dict(zip(CATEGORIES, values.astype(np.float64).round(4).tolist(), strict=True))
+        labels = [c for c, ok in zip(CATEGORIES, passed, strict=True) if ok]
+        signal = float(crisis_probs[_SIGNAL_COLUMNS].max())
     if intent is not None:
         labels = []
     for hit in hits:
@@ -127,7 +146,10 @@ def decide(
             scores[hit.label] = max(scores[hit.label], 1.0)
     labels = [c for c in CATEGORIES if c in labels]
 
-    crisis = bool(hits) or signal >= params.crisis_threshold or bool(CRISIS_CATEGORIES.intersection(labels))
+    # A message the intent model reads as a greeting, thanks or request is short and says what it wants;
+    # there only an expression or a clear model signal (not the low recall-first threshold) makes a crisis.
+    threshold = params.crisis_threshold if intent is None else max(params.crisis_threshold, 0.5)
+    crisis = bool(hits) or signal >= threshold or bool(CRISIS_CATEGORIES.intersection(labels))
     crisis_score = 1.0 if hits else signal
     kinds: list[str] = []
     if crisis:
@@ -147,7 +169,7 @@ def decide(
     uncertain = intent is None and not crisis and (not labels or top < CONFIDENT_SCORE)
     return Prediction(
         labels=labels,
-        scores={c: round(s, 4) for c, s in scores.items()},
+        scores=scores,
         crisis=crisis,
         crisis_kinds=kinds,
         crisis_score=round(crisis_score, 4),
@@ -213,13 +235,13 @@ class Classifier:
         return decide(probs, crisis_probs, prepared, self.params, self.english)
 
     def classify_many(self, texts: list[str]) -> list[Prediction]:
-        """Batch: one sparse matrix product for all messages."""
-        prepared = [prepare(t if isinstance(t, str) else "", self.rules) for t in texts]
+        """Batch: features, rules and one sparse matrix product for all messages at once."""
+        prepared = prepare_many(list(texts), self.rules)
+        if not prepared:
+            return []
         docs = [p.doc for p in prepared]
         extra = [p.crisis_doc for p in prepared if p.crisis_doc is not None]
-        if not docs:
-            return []
-        z = (self.vectorizer.transform(docs + extra) @ self.weights) + self.bias
+        z = (self.vectorizer.transform_batch(docs + extra) @ self.weights) + self.bias
         probs = self._probs(np.asarray(z))
         out = []
         j = len(docs)

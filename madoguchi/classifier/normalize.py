@@ -10,7 +10,8 @@ import re
 import unicodedata
 
 # Variation selectors, zero-width joiners and skin-tone modifiers change how an emoji looks, not what it says.
-_INVISIBLE = re.compile("[\u200b-\u200f\u2060\ufeff\ufe00-\ufe0f\U0001f3fb-\U0001f3ff]")
+# Control characters are dropped too (the n-gram codes in ngrams.py rely on there being no NUL).
+_INVISIBLE = re.compile("[\x00-\x08\x0b-\x1f\x7f\u200b-\u200f\u2060\ufeff\ufe00-\ufe0f\U0001f3fb-\U0001f3ff]")
 # Wave dashes and dash-like marks typed as a long vowel ("なぁ〜", "すご～い" becomes "~" after NFKC).
 _WAVE = re.compile("[〜~∼―‐‑–—ｰ]+")
 _LONG_RUN = re.compile("ー{2,}")

@@ -41,7 +41,7 @@ def supervisor_examples() -> list[Example]:
     return []
 
 
-def ensure_model(path: Path | None = None, *, announce: bool = True) -> Path:
+def ensure_model(path: Path | None = None, *, announce: bool = True, data_dir: Path | None = None) -> Path:
     """Train the model when the file is missing or unusable (serve, worker, classify and tests call this)."""
     from madoguchi.classifier.training import train
 
@@ -51,7 +51,7 @@ def ensure_model(path: Path | None = None, *, announce: bool = True) -> Path:
             if announce:
                 print(f"madoguchi: no usable classifier model at {target}; training one (under a minute)…",
                       file=sys.stderr)
-            train(out=target)
+            train(out=target, data_dir=data_dir)
     return target
 
 

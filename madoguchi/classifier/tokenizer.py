@@ -1,23 +1,25 @@
 """Sudachi tokenisation: one tokenizer per process, reused, behind a lock.
 
-Why these settings (measured with 5-fold cross-validation on the corpus, macro-F1 of the full model,
-see README "Choices measured"):
-- Split mode C (longest units: 生活保護, 介護保険, 不登校 stay whole). Mode A splits them into parts the char
-  n-gram channel already covers, and was not better.
+Why these settings (measured: 5-fold cross-validation on the corpus, macro-F1 with tuned thresholds; the
+table is in README.md, "Choices measured"):
+- Split mode A (shortest units). 介護保険 -> 介護 + 保険 lets a message about 介護 meet one about 保険;
+  mode C keeps compounds whole and was about 0.01 macro-F1 behind, mode B in between. The char n-gram
+  channel still sees the whole compound.
 - Features use Sudachi's normalized form, so 子供/子ども/こども, 引き篭もり/ひきこもり, しにたい/死にたい meet.
-- Part-of-speech filter: drop only punctuation/symbols (補助記号), blanks and particles (助詞). Auxiliary verbs
-  stay because negation and wishes carry meaning here (行けない, 消えたい, 死にたい): dropping them cost F1.
+- Part-of-speech filter for the word channel: drop symbols (補助記号), blanks, particles (助詞) and
+  auxiliary verbs (助動詞). Keeping them cost about 0.007; negation and wishes (行けない, 消えたい) are
+  still seen by the char n-grams and by the crisis rules, which read every morpheme.
 """
 
 from __future__ import annotations
 
 import threading
 
-from sudachipy import Dictionary, MorphemeList, SplitMode
+from sudachipy import Dictionary, SplitMode
 
 # The first POS level that is dropped from the word channel (see the module docstring).
 DROPPED_POS = frozenset({"補助記号", "空白", "助詞", "助動詞"})
-SPLIT_MODE = "C"
+SPLIT_MODE = "A"
 
 
 class SudachiTokenizer:
@@ -30,7 +32,7 @@ class SudachiTokenizer:
         self._pos_cache: dict[int, bool] = {}
         # Sudachi raises on concurrent use of one tokenizer; the lock keeps one tokenizer per process safe.
         self._lock = threading.Lock()
-        self._out = MorphemeList.empty(self._dictionary)
+        self._out = self._tokenizer.tokenize("")
 
     def _pos(self, pos_id: int) -> tuple[str, ...]:
         return tuple(self._dictionary.pos_of(pos_id))
@@ -52,8 +54,9 @@ class SudachiTokenizer:
         keep = self._keep
         with self._lock:
             morphemes = self._tokenizer.tokenize(text, out=self._out)
-            pairs = [(m.normalized_form(), m.part_of_speech_id()) for m in morphemes]
-        return [f for f, _ in pairs], [f for f, p in pairs if keep(p)]
+            forms = [m.normalized_form() for m in morphemes]
+            pos_ids = [m.part_of_speech_id() for m in morphemes]
+        return forms, [f for f, p in zip(forms, pos_ids, strict=True) if keep(p)]
 
     def raw(self, text: str) -> int:
         """Raw tokenisation (the benchmark floor): tokenize and read each morpheme's surface."""

@@ -1,0 +1,74 @@
+"""The command-line contract (interfaces.md): classify is JSON Lines in and out, eval prints the figures."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from madoguchi.classifier.labels import CATEGORIES
+
+
+def _run(args: list[str], var_dir: Path, stdin: str = "") -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "MADOGUCHI_VAR_DIR": str(var_dir)}
+    return subprocess.run(
+        [sys.executable, "-m", "madoguchi.cli", *args], input=stdin, capture_output=True, text=True, env=env,
+        timeout=300,
+    )
+
+
+def test_classify_json_lines_in_order_with_odd_input(classifier_var_dir: Path) -> None:
+    lines = [
+        json.dumps({"id": "a", "text": "家賃が払えなくて困っています"}, ensure_ascii=False),
+        "this is not json",
+        json.dumps({"id": 7}),
+        "",
+        json.dumps({"id": "e", "text": ""}),
+        json.dumps([1, 2, 3]),
+        json.dumps({"id": "g", "text": 12345}),
+        json.dumps({"id": "h", "text": "もう消えたい"}, ensure_ascii=False),
+    ]
+    result = _run(["classify"], classifier_var_dir, "\n".join(lines) + "\n")
+    assert result.returncode == 0, result.stderr
+    out = [json.loads(x) for x in result.stdout.splitlines()]
+    assert len(out) == len(lines)
+    assert [o["id"] for o in out] == ["a", None, 7, None, "e", None, "g", "h"]
+    for o in out:
+        assert set(o) >= {"id", "labels", "crisis", "scores"}
+        assert set(o["scores"]) == set(CATEGORIES)
+    assert "poverty" in out[0]["labels"] or "housing" in out[0]["labels"]
+    for odd in out[1:7]:
+        assert odd["labels"] == [] and odd["crisis"] is False
+    assert out[7]["crisis"] is True
+
+
+def test_classify_uses_an_existing_model_without_training(tmp_path: Path, classifier_model_path: Path) -> None:
+    # Training when the model is missing is covered in test_training (ensure_model, with a small corpus).
+    (tmp_path / "models").mkdir()
+    (tmp_path / "models" / classifier_model_path.name).write_bytes(classifier_model_path.read_bytes())
+    result = _run(["classify"], tmp_path, json.dumps({"id": 1, "text": "こんにちは"}) + "\n")
+    assert result.returncode == 0 and "training" not in result.stderr
+
+
+def test_eval_json(classifier_var_dir: Path, tmp_path: Path) -> None:
+    data = tmp_path / "eval.jsonl"
+    rows = [
+        {"text": "母の介護で疲れています", "labels": ["elderly_care"], "crisis": False},
+        {"text": "しにたい", "labels": ["suicide_risk"], "crisis": True},
+        {"text": "借金が返せない", "labels": ["poverty"], "crisis": False},
+    ]
+    data.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows) + "\n{broken\n", encoding="utf-8")
+    result = _run(["eval", str(data), "--json"], classifier_var_dir)
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert {"per_category", "micro_f1", "macro_f1", "crisis_recall", "crisis_false_alarm"} <= set(report)
+    assert set(report["baselines"]) == {"keyword", "char_ngram"}
+    assert report["crisis_recall"] == 1.0
+    assert report["skipped_lines"] == 1
+    text = _run(["eval", str(data)], classifier_var_dir)
+    assert "macro F1" in text.stdout and "keyword" in text.stdout
+
+
+def test_train_if_missing_keeps_a_usable_model(classifier_var_dir: Path) -> None:
+    result = _run(["train", "--if-missing"], classifier_var_dir)
+    assert result.returncode == 0 and "already" in result.stderr

@@ -1,0 +1,72 @@
+"""Crisis detection: every curated family, variants, indirect ways of saying it, English, hard negatives."""
+
+import pytest
+
+from madoguchi.classifier.crisis import CrisisRules
+from madoguchi.classifier.model import Classifier
+
+RULES = CrisisRules.from_file()
+FAMILY_EXAMPLES = [(f.id, f.kind, f.label, e) for f in RULES.families for e in f.examples]
+
+
+def test_every_family_has_examples() -> None:
+    assert all(f.examples for f in RULES.families)
+
+
+@pytest.mark.parametrize(("family", "kind", "label", "text"), FAMILY_EXAMPLES)
+def test_family_examples_are_crises(classifier: Classifier, family: str, kind: str | None, label: str | None,
+                                    text: str) -> None:
+    p = classifier.classify(text)
+    assert p.crisis, text
+    assert family in p.crisis_expressions
+    if kind:
+        assert kind in p.crisis_kinds
+    if label:
+        assert label in p.labels
+    assert p.crisis_kinds  # the answer always carries at least one kind of line to offer
+
+
+@pytest.mark.parametrize("text", ["死にたい", "しにたい", "シニタイ", "ｼﾆﾀｲ", "死にたい…", "しにたいいいい"])
+def test_script_and_width_variants(classifier: Classifier, text: str) -> None:
+    p = classifier.classify(text)
+    assert p.crisis and "suicide" in p.crisis_kinds
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        ("消えたい", "suicide"),
+        ("楽になりたい", "suicide"),
+        ("薬を集めている", "suicide"),
+        ("子どもに手をあげてしまいそう", "child_abuse"),
+        ("夫の足音がすると震える", "domestic_violence"),
+        ("I want to kill myself", "suicide"),
+        ("my husband hits me every night", "domestic_violence"),
+    ],
+)
+def test_indirect_and_english(classifier: Classifier, text: str, kind: str) -> None:
+    p = classifier.classify(text)
+    assert p.crisis and kind in p.crisis_kinds
+
+
+@pytest.mark.parametrize("text", RULES.hard_negative_examples)
+def test_hard_negative_examples_are_not_crises(classifier: Classifier, text: str) -> None:
+    p = classifier.classify(text)
+    assert not p.crisis, (text, p.crisis_score)
+    assert not p.crisis_expressions
+
+
+def test_hard_negative_does_not_hide_a_real_crisis(classifier: Classifier) -> None:
+    p = classifier.classify("死ぬほど忙しくて、もう消えたい")
+    assert p.crisis and "suicide" in p.crisis_kinds
+
+
+def test_defuse_cuts_only_the_hard_negative() -> None:
+    assert RULES.defuse("死ぬほど忙しい") is not None
+    assert RULES.defuse("母の介護がつらい") is None
+
+
+def test_crisis_categories_imply_crisis(classifier: Classifier) -> None:
+    for text in ["もう生きていたくない", "彼氏に殴られてあざができた"]:
+        p = classifier.classify(text)
+        assert p.crisis and {"suicide_risk", "abuse_violence"} & set(p.labels)

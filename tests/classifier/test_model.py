@@ -1,0 +1,87 @@
+"""The classifier's behaviour on whole messages: labels, intents, languages, odd input, explanations."""
+
+import pytest
+
+from madoguchi.classifier.labels import CATEGORIES
+from madoguchi.classifier.model import Classifier, Prediction
+
+
+def test_prediction_shape(classifier: Classifier) -> None:
+    p = classifier.classify("母が認知症で、毎晩起こされて眠れません")
+    assert isinstance(p, Prediction)
+    assert set(p.scores) == set(CATEGORIES)
+    assert all(0.0 <= s <= 1.0 for s in p.scores.values())
+    assert "elderly_care" in p.labels
+    assert p.language == "ja" and p.intent is None
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("80代の母の介護をしているが、50代の弟がずっと部屋にひきこもっていて、母の年金だけでは生活が苦しい",
+         {"elderly_care", "hikikomori", "poverty"}),
+        ("仕事をクビになって、家賃が払えず来月アパートを出ないといけない", {"employment", "housing"}),
+        ("息子が中学でいじめにあって不登校に。発達障害の診断もあって、どう支えればいいか", {"school", "disability"}),
+    ],
+)
+def test_multi_label(classifier: Classifier, text: str, expected: set[str]) -> None:
+    p = classifier.classify(text)
+    assert expected <= set(p.labels), (p.labels, p.scores)
+
+
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [
+        ("こんにちは", "greeting"),
+        ("ありがとうございました", "thanks"),
+        ("人と話したいです", "talk_to_person"),
+        ("データを消してください", "erase_data"),
+    ],
+)
+def test_intents_get_no_category(classifier: Classifier, text: str, intent: str) -> None:
+    p = classifier.classify(text)
+    assert p.intent == intent
+    assert p.labels == []
+    assert not p.crisis
+
+
+def test_english_is_read(classifier: Classifier) -> None:
+    p = classifier.classify("I lost my job and I cannot pay the rent")
+    assert p.language == "en"
+    assert {"employment", "housing"} <= set(p.labels)
+
+
+def test_unreadable_language_gets_no_labels(classifier: Classifier) -> None:
+    p = classifier.classify("도와주세요 너무 힘들어요")
+    assert p.language == "other" and p.labels == [] and p.uncertain
+
+
+@pytest.mark.parametrize("text", ["", "   ", "😢", "？？？", "a" * 10000, "\x00\x01", "。" * 50])
+def test_odd_input_is_not_an_error(classifier: Classifier, text: str) -> None:
+    p = classifier.classify(text)
+    assert isinstance(p.labels, list)
+
+
+def test_vague_message_is_uncertain(classifier: Classifier) -> None:
+    assert classifier.classify("うーん").uncertain
+
+
+def test_batch_equals_single(classifier: Classifier) -> None:
+    texts = ["しんどい", "死ぬほど忙しい", "家賃が払えない", "こんにちは", "", "I want to die", "母の介護。死にたい"]
+    for batch, single in zip(classifier.classify_many(texts), [classifier.classify(t) for t in texts], strict=True):
+        # The batch sums in another order (sparse product): scores agree to float32 precision.
+        assert batch.scores == pytest.approx(single.scores, abs=2e-4)
+        assert (batch.labels, batch.crisis, batch.crisis_kinds, batch.intent) == (
+            single.labels, single.crisis, single.crisis_kinds, single.intent
+        )
+
+
+def test_explain_names_the_terms_behind_a_label(classifier: Classifier) -> None:
+    text = "母が認知症で介護に疲れました"
+    terms = classifier.explain(text, "elderly_care")
+    assert 1 <= len(terms) <= 5
+    assert any("介護" in t or "認知" in t for t in terms)
+    crisis_terms = classifier.explain("もう消えたい", "crisis")
+    assert any("消え" in t for t in crisis_terms)
+    with pytest.raises(ValueError):
+        classifier.explain(text, "no_such_label")

@@ -1,0 +1,33 @@
+import pytest
+
+from madoguchi.classifier.normalize import emojis, fold_kana, normalize
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("ＡＢＣ　ｄｅｆ", "abc def"),  # full-width letters and space
+        ("ｼﾆﾀｲ", "シニタイ"),  # half-width katakana
+        ("つらーーーい", "つらい"),  # long vowel after hiragana is not spelling
+        ("すご～い", "すごい"),  # wave dash as long vowel
+        ("しんどいいいいい", "しんどいい"),  # runs squeezed to two
+        ("ｗｗｗｗｗ", "ww"),
+        ("えっっっ", "えっ"),
+        ("!!!!", "!"),
+        ("ケアマネージャー", "ケアマネージャー"),  # katakana long vowels stay
+        ("10〜12時", "10~12時"),  # a range stays a range
+        ("  二重  スペース ", "二重 スペース"),
+        ("", ""),
+    ],
+)
+def test_normalize(raw: str, expected: str) -> None:
+    assert normalize(raw) == expected
+
+
+def test_emoji_kept_as_signal() -> None:
+    text = normalize("つらい😢️😢😢😢")
+    assert emojis(text) == ["😢", "😢"]  # variation selector dropped, run squeezed, emoji kept
+
+
+def test_fold_kana_meets_hiragana() -> None:
+    assert fold_kana(normalize("ｼﾆﾀｲ")) == fold_kana(normalize("シニタイ")) == "しにたい"

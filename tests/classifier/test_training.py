@@ -1,0 +1,70 @@
+"""Training is deterministic and tolerates broken corpus lines."""
+
+import json
+import pickle
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from madoguchi.classifier import artifact
+from madoguchi.classifier.corpus import CORPUS_DIR, load_corpus
+from madoguchi.classifier.service import ensure_model
+from madoguchi.classifier.training import train
+
+
+def _small_corpus(directory: Path, broken: bool = False) -> Path:
+    """Every fifth line of each corpus file (fast to train, still every category)."""
+    directory.mkdir(parents=True, exist_ok=True)
+    for src in sorted(CORPUS_DIR.glob("*.jsonl")):
+        lines = src.read_text(encoding="utf-8").splitlines()[::5]
+        if broken and src.name != "intents.jsonl":
+            lines.insert(1, "{not json")
+            lines.insert(2, json.dumps({"text": "x", "labels": ["no_such_label"], "crisis": False}))
+        (directory / src.name).write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return directory
+
+
+def _payload(path: Path) -> dict:
+    with open(path, "rb") as f:
+        f.readline()
+        f.readline()
+        return pickle.load(f)
+
+
+def test_same_data_same_model(tmp_path: Path) -> None:
+    data = _small_corpus(tmp_path / "data")
+    a, b = tmp_path / "a.model", tmp_path / "b.model"
+    meta_a = train(data_dir=data, out=a)
+    meta_b = train(data_dir=data, out=b)
+    pa, pb = _payload(a), _payload(b)
+    assert np.array_equal(pa["weights"], pb["weights"])
+    assert np.array_equal(pa["bias"], pb["bias"])
+    assert pa["thresholds"] == pb["thresholds"] and pa["crisis_threshold"] == pb["crisis_threshold"]
+    assert pa["vectorizer"]["word_vocab"] == pb["vectorizer"]["word_vocab"]
+    assert meta_a["training_data_sha256"] == meta_b["training_data_sha256"]
+    assert meta_a["evaluation"] == meta_b["evaluation"]
+
+
+def test_broken_lines_are_skipped_with_a_note(tmp_path: Path) -> None:
+    data = _small_corpus(tmp_path / "data", broken=True)
+    corpus = load_corpus(data)
+    assert corpus.skipped and all("jsonl:" in s for s in corpus.skipped)
+    meta = train(data_dir=data, out=tmp_path / "m.model")
+    assert meta["skipped_lines"] == corpus.skipped
+
+
+def test_ensure_model_trains_only_when_missing(
+    tmp_path: Path, classifier_model_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    target = tmp_path / "models" / "x.model"
+    target.parent.mkdir()
+    target.write_bytes(classifier_model_path.read_bytes())
+    before = target.stat().st_mtime_ns
+    assert ensure_model(target) == target
+    assert target.stat().st_mtime_ns == before  # a usable model is left alone
+    assert "training" not in capsys.readouterr().err
+    target.write_bytes(b"junk")
+    artifact_meta = artifact.read_metadata(ensure_model(target, data_dir=_small_corpus(tmp_path / "d")))
+    assert "training one" in capsys.readouterr().err
+    assert artifact_meta["n_examples"] > 0
