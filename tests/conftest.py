@@ -74,15 +74,6 @@ def db_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFact
     _drop_pg_database(PG_URL, url)
 
 
-@pytest.fixture(scope="session")
-def classifier_model_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """One model trained from the repo's corpus for the whole run (training takes tens of seconds)."""
-    from madoguchi.classifier import ensure_model
-    from madoguchi.classifier.service import MODEL_FILENAME
-
-    return ensure_model(tmp_path_factory.mktemp("model") / MODEL_FILENAME, announce=False)
-
-
 def install_model(model_path: Path, var_dir: Path) -> None:
     """Put the run's model where a madoguchi process with this var dir looks for it."""
     import shutil
