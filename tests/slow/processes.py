@@ -66,6 +66,11 @@ class FakeLineProcess:
         if body:
             httpx.post(f"{self.url}/_fake/faults", json=body, timeout=10).raise_for_status()
 
+    def assert_all_valid(self) -> None:
+        """Every request the bot made was valid against LINE's spec and limits."""
+        invalid = httpx.get(f"{self.url}/_fake/requests", params={"invalid": "1"}, timeout=30).json()["items"]
+        assert invalid == [], f"{len(invalid)} invalid request(s), first: {invalid[0]}"
+
     def stop(self) -> None:
         self.proc.terminate()
         self.proc.wait(timeout=10)

@@ -121,6 +121,7 @@ def test_kill9_mid_burst_loses_nothing(
             f"{in_flight_at_kill['sending']} sends in flight at the kill, {duplicates} duplicate message(s)"
         )
         assert duplicates <= in_flight_at_kill["sending"]
+        fake.assert_all_valid()
     finally:
         app.stop_all()
         fake.stop()

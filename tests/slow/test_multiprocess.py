@@ -87,6 +87,7 @@ def test_web_and_worker_processes_share_postgresql_without_double_or_missed_hand
                 ]
                 # Each event handled exactly once, in the order the resident sent them.
                 assert texts == [f"{n:02d}" for n in range(PER_RESIDENT)]
+        fake.assert_all_valid()
     finally:
         app.stop_all()
         fake.stop()
