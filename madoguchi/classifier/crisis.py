@@ -11,6 +11,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from re import _constants as sre_constants  # type: ignore[attr-defined]
+from re import _parser as sre_parse  # type: ignore[attr-defined]
+from typing import Any
 
 import yaml
 
@@ -29,10 +32,140 @@ def _compile_pattern(pattern: str) -> str:
     return rule_view(pattern)
 
 
+class PatternSet:
+    """Many regexes, each run only when the message contains a two-character prefix it can start with.
+
+    One big alternation makes the regex engine try every pattern at every position (~0.5 ms a message);
+    indexing patterns by their possible prefixes keeps the rules at a few tens of microseconds.
+    """
+
+    def __init__(self, patterns: list[str]) -> None:
+        self.regexes = [re.compile(p) for p in patterns]
+        self.always: list[int] = []
+        self.by_prefix: dict[str, list[int]] = {}
+        for i, p in enumerate(patterns):
+            prefixes = _prefixes(sre_parse.parse(p))
+            if prefixes is None:
+                first, nullable = _first_chars(sre_parse.parse(p))
+                prefixes = None if first is None or nullable else first
+            if prefixes is None:
+                self.always.append(i)
+                continue
+            for prefix in prefixes:
+                self.by_prefix.setdefault(prefix, []).append(i)
+        self.has_single = any(len(p) == 1 for p in self.by_prefix)
+
+    def candidates(self, *views: str) -> list[int]:
+        found = set(self.always)
+        get = self.by_prefix.get
+        for v in views:
+            for ids in filter(None, map(get, map(str.__add__, v[:-1], v[1:]))):
+                found.update(ids)
+            if self.has_single:
+                for ids in filter(None, map(get, v)):
+                    found.update(ids)
+        return sorted(found)
+
+
+_PREFIX_LEN = 2
+_MAX_PREFIXES = 400
+
+
+def _expansions(items: Any) -> set[str] | None:
+    """Every string a purely literal sequence can match (alternatives, optional groups), else None."""
+    out = {""}
+    for op, av in items:
+        if op is sre_constants.LITERAL:
+            alts = {chr(av)}
+        elif op is sre_constants.IN and all(o is sre_constants.LITERAL for o, _ in av):
+            alts = {chr(a) for _, a in av}
+        elif op is sre_constants.SUBPATTERN:
+            alts = _expansions(av[-1])
+        elif op is sre_constants.BRANCH:
+            alts = set()
+            for branch in av[1]:
+                b = _expansions(branch)
+                if b is None:
+                    return None
+                alts |= b
+        elif op is sre_constants.MAX_REPEAT and av[0] == 0 and av[1] == 1:
+            sub = _expansions(av[2])
+            alts = None if sub is None else sub | {""}
+        else:
+            return None
+        if alts is None:
+            return None
+        out = {(a + b)[: _PREFIX_LEN * 8] for a in out for b in alts}
+        if len(out) > _MAX_PREFIXES:
+            return None
+    return out
+
+
+def _prefixes(items: Any) -> set[str] | None:
+    """Two-character (or, for one-character patterns, one-character) prefixes every match starts with."""
+    partial = {""}
+    done: set[str] = set()
+    for op, av in items:
+        if op in (sre_constants.AT, sre_constants.ASSERT, sre_constants.ASSERT_NOT):
+            continue
+        alts = _expansions([(op, av)])
+        if alts is None:
+            break
+        grown = set()
+        for a in partial:
+            for b in alts:
+                t = (a + b)[:_PREFIX_LEN]
+                (done if len(t) == _PREFIX_LEN else grown).add(t)
+        partial = grown
+        if not partial or len(done) + len(partial) > _MAX_PREFIXES:
+            break
+    if len(done) + len(partial) > _MAX_PREFIXES or "" in partial:
+        return None
+    return done | partial
+
+
+def _first_chars(items: Any) -> tuple[set[str] | None, bool]:
+    """(characters a match can start with or None for "any", whether the sequence can match empty)."""
+    out: set[str] = set()
+    for op, av in items:
+        if op is sre_constants.LITERAL:
+            out.add(chr(av))
+            return out, False
+        if op is sre_constants.IN:
+            for sub_op, sub_av in av:
+                if sub_op is not sre_constants.LITERAL:
+                    return None, False
+                out.add(chr(sub_av))
+            return out, False
+        if op is sre_constants.SUBPATTERN:
+            first, nullable = _first_chars(av[-1])
+        elif op is sre_constants.BRANCH:
+            first, nullable = set(), False
+            for branch in av[1]:
+                f, n = _first_chars(branch)
+                if f is None:
+                    return None, False
+                first |= f
+                nullable = nullable or n
+        elif op in (sre_constants.MAX_REPEAT, sre_constants.MIN_REPEAT):
+            f, n = _first_chars(av[2])
+            first, nullable = f, n or av[0] == 0
+        elif op in (sre_constants.AT, sre_constants.ASSERT, sre_constants.ASSERT_NOT):
+            continue
+        else:
+            return None, False
+        if first is None:
+            return None, False
+        out |= first
+        if not nullable:
+            return out, False
+    return out, True
+
+
 @dataclass(frozen=True)
 class Family:
     id: str
-    kind: str
+    kind: str | None  # None: the family says "crisis" but not which kind; the model names it
     label: str | None
     lang: str
     examples: tuple[str, ...]
@@ -41,7 +174,7 @@ class Family:
 @dataclass(frozen=True)
 class Hit:
     family: str
-    kind: str
+    kind: str | None
     label: str | None
     matched: str
 
@@ -52,57 +185,63 @@ class CrisisRules:
     def __init__(self, spec: dict) -> None:
         self.spec = spec
         self.families: list[Family] = []
-        parts: dict[str, list[str]] = {"ja": [], "en": []}
+        patterns: list[str] = []
+        self._family_of: list[int] = []
         for i, fam in enumerate(spec["families"]):
-            lang = fam.get("lang", "ja")
             label = fam.get("label")
-            family = Family(
-                id=fam["id"],
-                kind=fam["kind"],
-                label=None if label in (None, "none") else label,
-                lang=lang,
-                examples=tuple(fam.get("examples", [])),
+            self.families.append(
+                Family(
+                    id=fam["id"],
+                    kind=fam.get("kind"),
+                    label=None if label in (None, "none") else label,
+                    lang=fam.get("lang", "ja"),
+                    examples=tuple(fam.get("examples", [])),
+                )
             )
-            self.families.append(family)
-            alternatives = "|".join(f"(?:{_compile_pattern(p)})" for p in fam["patterns"])
-            parts[lang].append(f"(?P<f{i}>{alternatives})")
-        self._regex = {lang: re.compile("|".join(p)) for lang, p in parts.items() if p}
+            for p in fam["patterns"]:
+                patterns.append(_compile_pattern(p))
+                self._family_of.append(i)
+        self._patterns = PatternSet(patterns)
         negatives = spec.get("hard_negatives", {})
         self.hard_negative_examples = tuple(negatives.get("examples", []))
-        self._negative = re.compile("|".join(f"(?:{_compile_pattern(p)})" for p in negatives.get("patterns", [])))
+        self._negatives = PatternSet([_compile_pattern(p) for p in negatives.get("patterns", [])])
 
     @classmethod
     def from_file(cls, path: Path = EXPRESSIONS_FILE) -> CrisisRules:
         return cls(yaml.safe_load(path.read_text(encoding="utf-8")))
 
-    def match(self, *views: str, lang: str = "ja") -> list[Hit]:
-        """Every family that matches one of the views (rule_view text, joined normalized forms)."""
-        regexes = [self._regex[lang]] if lang in self._regex else []
-        if lang == "ja" and "en" in self._regex:
-            # Mixed messages ("I want to die、もう無理") are read in both.
-            regexes.append(self._regex["en"])
+    def match(self, *views: str) -> list[Hit]:
+        """Every family that matches one of the views (rule_view text, joined normalized forms).
+
+        Japanese and English families alike: Japanese text carries English phrases, and romanised
+        Japanese ("owari ni shitai") is often detected as English.
+        """
         hits: dict[str, Hit] = {}
-        for regex in regexes:
+        regexes = self._patterns.regexes
+        for i in self._patterns.candidates(*views):
+            family = self.families[self._family_of[i]]
+            if family.id in hits:
+                continue
             for view in views:
-                for m in regex.finditer(view):
-                    name = m.lastgroup
-                    if name is None:
-                        continue
-                    family = self.families[int(name[1:])]
-                    hits.setdefault(family.id, Hit(family.id, family.kind, family.label, m.group(0)))
-        return list(hits.values())
+                m = regexes[i].search(view)
+                if m:
+                    hits[family.id] = Hit(family.id, family.kind, family.label, m.group(0))
+                    break
+        return [hits[f.id] for f in self.families if f.id in hits]
 
     def defuse(self, normalized: str) -> str | None:
         """The message with hard-negative spans cut out, or None when it has none."""
         view = rule_view(normalized)
-        if not self._negative.pattern or not self._negative.search(view):
+        spans = []
+        for i in self._negatives.candidates(view):
+            spans += [m.span() for m in self._negatives.regexes[i].finditer(view) if m.end() > m.start()]
+        if not spans:
             return None
         # Map positions in the view (no "ー") back to the normalised text.
         folded = fold_kana(normalized)
         positions = [i for i, ch in enumerate(folded) if ch != "ー"]
         keep = [True] * len(normalized)
-        for m in self._negative.finditer(view):
-            if m.end() > m.start():
-                for i in range(positions[m.start()], positions[m.end() - 1] + 1):
-                    keep[i] = False
+        for start, end in spans:
+            for i in range(positions[start], positions[end - 1] + 1):
+                keep[i] = False
         return "".join(ch if k else " " for ch, k in zip(normalized, keep, strict=True)).strip()

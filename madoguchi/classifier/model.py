@@ -7,7 +7,6 @@ product: scikit-learn's per-call overhead in one-vs-rest predict_proba alone is 
 
 from __future__ import annotations
 
-import math
 import threading
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -75,7 +74,7 @@ def prepare(raw: str, rules: CrisisRules) -> Prepared:
     defused = rules.defuse(text)
     crisis_doc = analyze_normalized(defused) if defused is not None else None
     view_doc = crisis_doc or doc
-    hits = rules.match(rule_view(view_doc.text), view_doc.lemmas, lang=language) if language != "other" else []
+    hits = rules.match(rule_view(view_doc.text), view_doc.lemmas) if language != "other" else []
     return Prepared(language=language, doc=doc, crisis_doc=crisis_doc, hits=hits)
 
 
@@ -132,7 +131,7 @@ def decide(
     crisis_score = 1.0 if hits else signal
     kinds: list[str] = []
     if crisis:
-        kinds = [h.kind for h in hits]
+        kinds = [h.kind for h in hits if h.kind]
         if "suicide_risk" in labels:
             kinds.append("suicide")
         if language != "en":
@@ -249,7 +248,8 @@ class Classifier:
         if prepared.language == "en":
             terms += [w for w in self.english.keywords.get(label, []) if w in prepared.doc.text]
             return terms[:k]
-        doc = prepared.crisis_doc if (label == "crisis" or label in CRISIS_CATEGORIES) and prepared.crisis_doc else prepared.doc
+        crisis_side = label == "crisis" or label in CRISIS_CATEGORIES
+        doc = prepared.crisis_doc if crisis_side and prepared.crisis_doc else prepared.doc
         idx, vals = self.vectorizer.transform_one(doc)
         if len(idx):
             contributions = vals * self.weights[idx, column]
@@ -267,7 +267,3 @@ class Classifier:
             if self._names is None:
                 self._names = self.vectorizer.feature_names()
             return self._names
-
-
-def _round(x: float) -> float:
-    return 0.0 if math.isnan(x) else round(x, 4)

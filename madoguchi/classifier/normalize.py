@@ -59,16 +59,13 @@ def fold_kana(text: str) -> str:
     return text.translate(_KATAKANA_TO_HIRAGANA)
 
 
+_EMOJI = re.compile("[\U0001f300-\U0001faff\u2600-\u27bf\U0001f000-\U0001f2ff\u2b00-\u2bff]")
+
+
 def is_emoji(ch: str) -> bool:
     """True for pictographs and emoticon symbols (kept as signals: 😢, 💢, 🔪)."""
-    cp = ord(ch)
-    return (
-        0x1F300 <= cp <= 0x1FAFF
-        or 0x2600 <= cp <= 0x27BF
-        or 0x1F000 <= cp <= 0x1F2FF
-        or 0x2B00 <= cp <= 0x2BFF
-    )
+    return bool(_EMOJI.match(ch))
 
 
 def emojis(text: str) -> list[str]:
-    return [ch for ch in text if is_emoji(ch)]
+    return _EMOJI.findall(text)

@@ -22,9 +22,9 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import KFold
 
 from madoguchi.classifier import artifact
-from madoguchi.classifier.corpus import Corpus, Example, load_corpus
+from madoguchi.classifier.corpus import Example, load_corpus
 from madoguchi.classifier.crisis import CrisisRules
-from madoguchi.classifier.features import CHAR_NGRAMS, WORD_BIGRAMS, Vectorizer
+from madoguchi.classifier.features import CHAR_NGRAMS, WORD_BIGRAMS, Analyzed, Terms, Vectorizer, doc_terms
 from madoguchi.classifier.keywords import load_keywords
 from madoguchi.classifier.labels import CATEGORIES, CRISIS_KINDS, INTENTS
 from madoguchi.classifier.metrics import evaluate
@@ -59,10 +59,22 @@ def _logistic(X: Any, y: np.ndarray) -> tuple[np.ndarray, float]:
     return m.coef_[0].astype(np.float32), float(m.intercept_[0])
 
 
-def fit_heads(prepared: list[Prepared], examples: list[Example], intent_docs: list[Any], intent_ids: list[str]) -> Heads:
-    docs = [p.doc for p in prepared]
-    vectorizer = Vectorizer().fit(docs + intent_docs)
-    X = vectorizer.transform(docs)
+def fit_heads(
+    docs: list[Analyzed],
+    examples: list[Example],
+    intent_docs: list[Analyzed] | None = None,
+    intent_ids: list[str] | None = None,
+    *,
+    terms: list[Terms] | None = None,
+) -> Heads:
+    """All heads on one vocabulary. Intents are left out when intent_docs is None (cross-validation)."""
+    intent_docs = intent_docs or []
+    intent_ids = intent_ids or []
+    terms = terms if terms is not None else [doc_terms(d) for d in docs]
+    all_terms = terms + [doc_terms(d) for d in intent_docs]
+    vectorizer = Vectorizer().fit([], all_terms)
+    X_all = vectorizer.transform([], all_terms)
+    X = X_all[: len(docs)]
     columns_w: list[np.ndarray] = []
     columns_b: list[float] = []
     for c in CATEGORIES:
@@ -84,9 +96,9 @@ def fit_heads(prepared: list[Prepared], examples: list[Example], intent_docs: li
     intents: tuple[str, ...] = ()
     if intent_docs:
         intents = ("none", *[i for i in INTENTS if i in intent_ids])
-        Xi = vectorizer.transform(docs + intent_docs)
+        Xi = X_all
         yi = np.array([0] * len(docs) + [intents.index(i) for i in intent_ids])
-        m = LogisticRegression(C=C, max_iter=1000, random_state=SEED)
+        m = LogisticRegression(C=C, max_iter=300, random_state=SEED)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", ConvergenceWarning)
             m.fit(Xi, yi)
@@ -147,7 +159,7 @@ def _library_versions() -> dict[str, str]:
     return out
 
 
-def cross_validate(prepared: list[Prepared], examples: list[Example], corpus: Corpus, rules: CrisisRules) -> dict:
+def cross_validate(prepared: list[Prepared], examples: list[Example]) -> dict:
     """Out-of-fold head probabilities and, from them, honest held-out figures.
 
     Thresholds for fold k are tuned on the other folds' held-out scores (cross-fitting), so the reported
@@ -157,14 +169,15 @@ def cross_validate(prepared: list[Prepared], examples: list[Example], corpus: Co
     Y = np.array([[c in e.labels for c in CATEGORIES] for e in examples], dtype=np.int8)
     crisis = np.array([e.crisis for e in examples])
     caught = np.array([bool(p.hits) for p in prepared])
-    intent_docs = [prepare(i.text, rules).doc for i in corpus.intents]
-    intent_ids = [i.intent for i in corpus.intents]
+    terms = [doc_terms(p.doc) for p in prepared]
     folds = list(KFold(FOLDS, shuffle=True, random_state=SEED).split(np.arange(n)))
     probs: np.ndarray | None = None
     crisis_probs: np.ndarray | None = None
     fold_of = np.zeros(n, dtype=int)
     for k, (train, test) in enumerate(folds):
-        heads = fit_heads([prepared[i] for i in train], [examples[i] for i in train], intent_docs, intent_ids)
+        heads = fit_heads(
+            [prepared[i].doc for i in train], [examples[i] for i in train], terms=[terms[i] for i in train]
+        )
         p = head_probs(heads, [prepared[i].doc for i in test])
         pc = head_probs(heads, [prepared[i].crisis_doc or prepared[i].doc for i in test])
         if probs is None:
@@ -209,9 +222,9 @@ def train(
     rules = CrisisRules.from_file()
     keywords = load_keywords()
     prepared = [prepare(e.text, rules) for e in examples]
-    cv = cross_validate(prepared, examples, corpus, rules)
+    cv = cross_validate(prepared, examples)
     intent_docs = [prepare(i.text, rules).doc for i in corpus.intents]
-    heads = fit_heads(prepared, examples, intent_docs, [i.intent for i in corpus.intents])
+    heads = fit_heads([p.doc for p in prepared], examples, intent_docs, [i.intent for i in corpus.intents])
     columns = [*CATEGORIES, "crisis", *(f"kind:{k}" for k in heads.kinds), *(f"intent:{i}" for i in heads.intents)]
     trained_at = dt.datetime.now(dt.UTC).replace(microsecond=0)
     metadata = {
