@@ -11,7 +11,10 @@ tests run in seconds; nothing of our own code is replaced.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
+from pathlib import Path
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -73,14 +76,37 @@ def bot_settings(db_url: str, fake_url: str, tmp_path: Any, **overrides: Any) ->
         "MADOGUCHI_OUTBOX_QUOTA_PAUSE_S": 0.5,
         "MADOGUCHI_WORKER_POLL_S": 0.05,
         "MADOGUCHI_LINE_TIMEOUT_S": 2.0,
+        # Short, so conversations read fragments together without slowing the suite (one test uses 3 s).
+        "MADOGUCHI_COALESCE_WINDOW_S": 0.3,
     }
     values.update(overrides)
     return Settings(**values)
 
 
-@pytest.fixture
-def bot(db_url: str, committing_db: sessionmaker[Session], fake_line: FakeLine, tmp_path: Any) -> Iterator[BotServer]:
-    settings = bot_settings(db_url, fake_line.url, tmp_path)
-    app = create_app(settings, run_worker=True)
+@pytest.fixture(scope="session")
+def classifier(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    """One trained classifier for the whole run (training takes a while; never per test)."""
+    from madoguchi.classifier import load_classifier
+
+    # MADOGUCHI_TEST_MODEL_DIR keeps one model between runs while developing (it is retrained when stale).
+    kept = os.environ.get("MADOGUCHI_TEST_MODEL_DIR")
+    folder = Path(kept) if kept else tmp_path_factory.mktemp("model")
+    return load_classifier(folder / "classifier.madoguchi-model")
+
+
+@contextmanager
+def running_bot(
+    db_url: str, factory: sessionmaker[Session], fake: FakeLine, tmp_path: Any, classifier: Any, **overrides: Any
+) -> Iterator[BotServer]:
+    settings = bot_settings(db_url, fake.url, tmp_path, **overrides)
+    app = create_app(settings, run_worker=True, classifier=classifier)
     with serve_app(app) as url:
-        yield BotServer(url, fake_line, settings, committing_db)
+        yield BotServer(url, fake, settings, factory)
+
+
+@pytest.fixture
+def bot(
+    db_url: str, committing_db: sessionmaker[Session], fake_line: FakeLine, tmp_path: Any, classifier: Any
+) -> Iterator[BotServer]:
+    with running_bot(db_url, committing_db, fake_line, tmp_path, classifier) as server:
+        yield server
