@@ -23,7 +23,8 @@ def _cmd_richmenu(args: argparse.Namespace) -> int:
             f.write(image)
     base_url = settings.line_api_base_url
     if settings.mode == "simulator" and not base_url:
-        print("madoguchi: no LINE credentials: the simulator sets the rich menu itself when it starts.", file=sys.stderr)
+        print("madoguchi: no LINE credentials: the simulator sets the rich menu itself when it starts.",
+              file=sys.stderr)
         return 0
 
     async def run() -> str:
@@ -42,6 +43,8 @@ def _cmd_richmenu(args: argparse.Namespace) -> int:
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     line = sub.add_parser("line", help="the LINE channel").add_subparsers(dest="line_command", required=True)
-    menu = line.add_parser("richmenu", help="create the rich menu (image drawn with a Japanese font), set it as default")
+    menu = line.add_parser(
+        "richmenu", help="create the rich menu (image drawn with a Japanese font) and set it as the default"
+    )
     menu.add_argument("--image-out", help="also write the generated PNG here")
     menu.set_defaults(func=_cmd_richmenu)

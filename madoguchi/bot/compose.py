@@ -23,7 +23,12 @@ def postback_data(action: str, **params: Any) -> str:
 
 
 def postback(label: str, action: str, *, display: str | None = None, **params: Any) -> dict[str, Any]:
-    return {"type": "postback", "label": label[:20], "data": postback_data(action, **params), "displayText": display or label}
+    return {
+        "type": "postback",
+        "label": label[:20],
+        "data": postback_data(action, **params),
+        "displayText": display or label,
+    }
 
 
 def quick_reply(items: list[dict[str, Any]]) -> dict[str, Any]:
@@ -55,7 +60,7 @@ def worry_quick_replies() -> list[dict[str, Any]]:
 
 def topic_quick_replies() -> list[dict[str, Any]]:
     items = [postback(label, "topic", c=category) for category, label in say.TOPICS.items()]
-    return items[:12] + [postback(say.TALK_TO_PERSON, "talk")]
+    return [*items[:12], postback(say.TALK_TO_PERSON, "talk")]
 
 
 def tel_uri(phone: str) -> str | None:
@@ -96,12 +101,14 @@ def resource_bubble(result: SearchResult) -> dict[str, Any]:
     uri = tel_uri(view.phone)
     if uri:
         buttons.append(
-            {"type": "button", "style": "primary", "height": "sm", "action": {"type": "uri", "label": say.CALL, "uri": uri}}
+            {"type": "button", "style": "primary", "height": "sm",
+             "action": {"type": "uri", "label": say.CALL, "uri": uri}}
         )
     web = view.web_url or view.line_url
     if web:
         buttons.append(
-            {"type": "button", "style": "link", "height": "sm", "action": {"type": "uri", "label": say.WEBSITE, "uri": web}}
+            {"type": "button", "style": "link", "height": "sm",
+             "action": {"type": "uri", "label": say.WEBSITE, "uri": web}}
         )
     bubble: dict[str, Any] = {
         "type": "bubble",
@@ -135,7 +142,9 @@ def consent_card(*, keep_days: int) -> Message:
             "body": {
                 "type": "box",
                 "layout": "vertical",
-                "contents": [{"type": "text", "text": say.privacy_notice(keep_days=keep_days), "wrap": True, "size": "sm"}],
+                "contents": [
+                    {"type": "text", "text": say.privacy_notice(keep_days=keep_days), "wrap": True, "size": "sm"}
+                ],
             },
             "footer": {
                 "type": "box",

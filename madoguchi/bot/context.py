@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -93,7 +94,5 @@ class HandlerContext:
         """Start LINE's loading animation before slow work (one-to-one chats only; failures ignored)."""
         user_id = (self.event.get("source") or {}).get("userId")
         if self.show_loading is not None and user_id and not self.is_standby:
-            try:
+            with contextlib.suppress(Exception):
                 self.show_loading(user_id, seconds)
-            except Exception:
-                pass

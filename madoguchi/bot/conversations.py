@@ -68,7 +68,9 @@ def get(session: Session, *, conversation_id: int) -> Conversation:
 def list_for_resident(session: Session, *, resident: Resident) -> list[Conversation]:
     """Every conversation of the resident, newest first (coordinators see the earlier ones)."""
     return list(
-        session.scalars(select(Conversation).where(Conversation.resident_id == resident.id).order_by(Conversation.id.desc()))
+        session.scalars(
+            select(Conversation).where(Conversation.resident_id == resident.id).order_by(Conversation.id.desc())
+        )
     )
 
 

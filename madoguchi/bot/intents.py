@@ -17,8 +17,8 @@ HOW_TO = "how_to_use"
 
 _PHRASES = [
     (ERASE, re.compile(r"(データ|記録|履歴|情報).{0,6}(消して|消したい|削除)|退会")),
-    (TALK, re.compile(r"(人|ひと|相談員|職員|担当|スタッフ|オペレーター).{0,6}(話したい|はなしたい|つないで|お願い|おねがい)|"
-                      r"有人|talk to (a )?(person|human|someone)")),
+    (TALK, re.compile(r"(人|ひと|相談員|職員|担当|スタッフ|オペレーター).{0,6}"
+                      r"(話したい|はなしたい|つないで|お願い|おねがい)|有人|talk to (a )?(person|human|someone)")),
     (CANCEL, re.compile(r"^(キャンセル|やめます|やっぱりいい(です)?|待つのをやめる)$")),
 ]
 SHORT = 40

@@ -293,10 +293,7 @@ def crisis_kept_note() -> str:
 # --- asking for a person -------------------------------------------------------------------
 
 def queued_on_duty(*, position: int, wait_minutes: int | None) -> str:
-    if position <= 1:
-        where = "いま、あなたがいちばん前です。"
-    else:
-        where = f"いま、あなたの前に{position - 1}人待っています。"
+    where = "いま、あなたがいちばん前です。" if position <= 1 else f"いま、あなたの前に{position - 1}人待っています。"
     estimate = (
         f"目安はおよそ{wait_minutes}分です（混み具合で前後します）。"
         if wait_minutes is not None
@@ -358,7 +355,8 @@ def sticker() -> str:
 
 
 def media(kind: str) -> str:
-    what = {"image": "画像", "video": "動画", "audio": "音声", "file": "ファイル", "location": "位置情報"}.get(kind, "メッセージ")
+    names = {"image": "画像", "video": "動画", "audio": "音声", "file": "ファイル", "location": "位置情報"}
+    what = names.get(kind, "メッセージ")
     return (
         f"{what}をありがとうございます。ごめんなさい、ここでは文字のメッセージだけ読むことができます。"
         "困っていることを文章で送ってください。"

@@ -25,8 +25,10 @@ ITEMS = [
     ("窓口をさがす", "テーマからさがす", "topics", "窓口をさがしたい"),
     ("使い方", "データ削除", "howto", "使い方・データ削除"),
 ]
+AREA_LABELS = ["相談する", "人と話したい", "窓口をさがす", "使い方・データ削除"]
 COLORS = ["#2E7D5B", "#E07A2E", "#2F6DB5", "#6B6B6B"]
 FONT_CANDIDATES = ("Noto Sans CJK JP:style=Bold", "Noto Sans CJK JP", "Noto Sans JP", "IPAGothic", "TakaoGothic")
+FONT_FILES = ("NotoSansCJK-Bold.ttc", "NotoSansCJK-Regular.ttc", "NotoSansCJK*.ttc", "*CJK*JP*.otf", "ipag*.ttf")
 FONT_DIRS = ("/usr/share/fonts", "/usr/local/share/fonts", str(Path.home() / ".fonts"))
 
 
@@ -51,7 +53,7 @@ def find_japanese_font() -> Path:
         base = Path(folder)
         if not base.is_dir():
             continue
-        for pattern in ("NotoSansCJK-Bold.ttc", "NotoSansCJK-Regular.ttc", "NotoSansCJK*.ttc", "*CJK*JP*.otf", "ipag*.ttf"):
+        for pattern in FONT_FILES:
             found = sorted(base.rglob(pattern))
             if found:
                 return found[0]
@@ -81,6 +83,10 @@ def build_image(font_path: Path | None = None) -> bytes:
     return out.getvalue()
 
 
+def _width(i: int, tile: int) -> int:
+    return tile if i < len(ITEMS) - 1 else WIDTH - i * tile
+
+
 def menu_body() -> dict[str, Any]:
     tile = WIDTH // len(ITEMS)
     return {
@@ -90,8 +96,13 @@ def menu_body() -> dict[str, Any]:
         "chatBarText": CHAT_BAR_TEXT,
         "areas": [
             {
-                "bounds": {"x": i * tile, "y": 0, "width": tile if i < len(ITEMS) - 1 else WIDTH - i * tile, "height": HEIGHT},
-                "action": {"type": "postback", "data": compose.postback_data(action), "displayText": display},
+                "bounds": {"x": i * tile, "y": 0, "width": _width(i, tile), "height": HEIGHT},
+                "action": {
+                    "type": "postback",
+                    "label": AREA_LABELS[i],
+                    "data": compose.postback_data(action),
+                    "displayText": display,
+                },
             }
             for i, (_label, _sub, action, display) in enumerate(ITEMS)
         ],

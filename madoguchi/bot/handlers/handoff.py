@@ -34,7 +34,8 @@ def request(ctx: HandlerContext, conv: Conversation) -> None:
 
 def still_waiting(ctx: HandlerContext, conv: Conversation) -> None:
     position = conversations.queue_position(ctx.session, conv=conv)
-    ctx.answer([compose.text(say.still_waiting(position=position), quick=[compose.postback(say.CANCEL_WAITING, "cancel")])])
+    cancel = [compose.postback(say.CANCEL_WAITING, "cancel")]
+    ctx.answer([compose.text(say.still_waiting(position=position), quick=cancel)])
 
 
 def acknowledge_once(ctx: HandlerContext, conv: Conversation) -> None:
