@@ -546,3 +546,13 @@ def test_a_conversation_is_linked_to_every_message_both_ways(town: BotServer) ->
     assert [m.sender for m in thread][-4:] == ["resident", "bot", "bot", "bot"]
     assert all(m.conversation_id == conv.id for m in thread)
     assert transitions and resident.pseudonym.startswith("相談者 ")
+
+
+def test_a_crisis_before_consent_is_kept_for_the_coordinator_and_the_resident_is_told(town: BotServer) -> None:
+    r = Resident(town)
+    r.say("夫に毎日殴られています")
+    first, lines, plain = r.next(3)
+    assert "あなたは悪くありません" in first["text"] and "保存します" in first["text"]
+    assert "0120-279-889" in plain["text"]  # DV相談＋, 24 hours
+    assert [m.body for m in r.messages()] == ["夫に毎日殴られています"]
+    r.nothing_more()
