@@ -42,3 +42,20 @@ def test_the_menu_is_created_and_made_the_default(fake_line: FakeLine) -> None:
     assert menu is not None and menu.rich_menu_id == menu_id and menu.image
     labels = [a["action"]["label"] for a in menu.body["areas"]]
     assert labels == ["相談する", "人と話したい", "窓口をさがす", "使い方・データ削除"]
+
+
+def test_the_command_sets_the_menu(fake_line: FakeLine, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    from madoguchi.cli import main
+    from madoguchi.shared.settings import get_settings
+
+    monkeypatch.setenv("LINE_CHANNEL_SECRET", "s" * 32)
+    monkeypatch.setenv("LINE_CHANNEL_ACCESS_TOKEN", fake_line.token)
+    monkeypatch.setenv("LINE_API_BASE_URL", fake_line.url)
+    monkeypatch.setenv("MADOGUCHI_VAR_DIR", str(tmp_path))
+    get_settings.cache_clear()
+    try:
+        assert main(["line", "richmenu", "--image-out", str(tmp_path / "menu.png")]) == 0
+    finally:
+        get_settings.cache_clear()
+    assert fake_line.state.default_rich_menu() is not None
+    assert (tmp_path / "menu.png").read_bytes().startswith(b"\x89PNG")

@@ -28,8 +28,11 @@ def _is_text(event: dict[str, Any]) -> bool:
 
 
 def handle(ctx: HandlerContext) -> None:
-    if ctx.resident is None or ctx.classifier is None:
+    if ctx.resident is None:
         return
+    if ctx.classifier is None:
+        # Never answer a text unread (it could be a crisis): fail, so the event is retried.
+        raise RuntimeError("no classifier loaded")
     conv = conversation(ctx)
     burst: list[tuple[int | None, dict[str, Any]]] = [(ctx.event_id, ctx.event)]
     newest = ctx.received_at or clock.now()
