@@ -41,7 +41,7 @@ test-slow: $(STAMP) system-deps
 	$(BIN)/python -m pytest -q -m slow -x --durations=10
 
 bench: $(STAMP)
-	$(BIN)/python -m madoguchi.bench
+	BENCH_DATABASE_URL=$${BENCH_DATABASE_URL:-$${TEST_DATABASE_URL:-}} $(BIN)/python -m madoguchi.bench
 
 lint: $(STAMP)
 	$(BIN)/ruff check madoguchi tests

@@ -27,6 +27,26 @@ def _cmd_keys_new(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_keys_rotate(args: argparse.Namespace) -> int:
+    from madoguchi.all_models import metadata
+    from madoguchi.bot import residents
+    from madoguchi.shared import crypto
+    from madoguchi.shared.db import make_engine, make_session_factory, unit_of_work
+    from madoguchi.shared.rotation import reencrypt_all
+    from madoguchi.shared.settings import get_settings
+
+    settings = get_settings()
+    crypto.configure(settings.data_keys())
+    factory = make_session_factory(make_engine(settings.database_url))
+    # One transaction: either everything is under the new key, or nothing changed.
+    with unit_of_work(factory) as session:
+        values = reencrypt_all(session, metadata=metadata)
+        hashes = residents.rehash_all(session)
+    print(f"re-encrypted {values} value(s) and {hashes} lookup hash(es) under the first key; "
+          "the older keys can now be removed from MADOGUCHI_DATA_KEY", file=sys.stderr)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="madoguchi", description="madoguchi: LINE の相談窓口")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -36,6 +56,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     keys = sub.add_parser("keys", help="data keys").add_subparsers(dest="keys_command", required=True)
     keys.add_parser("new", help="print a new data key").set_defaults(func=_cmd_keys_new)
+    keys.add_parser(
+        "rotate", help="re-encrypt everything under the first key of MADOGUCHI_DATA_KEY (put the new key first)"
+    ).set_defaults(func=_cmd_keys_rotate)
 
     from madoguchi import runtime_commands
 

@@ -53,6 +53,8 @@ def _cmd_serve(args: argparse.Namespace) -> int:
             loop="uvloop",
             http="httptools",
             log_level="info",
+            # Paths only, but a request log per webhook is noise at LINE's volumes.
+            access_log=False,
         )
     finally:
         if worker_proc is not None:

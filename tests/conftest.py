@@ -75,6 +75,24 @@ def db_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFact
 
 
 @pytest.fixture(scope="session")
+def classifier_model_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One model trained from the repo's corpus for the whole run (training takes tens of seconds)."""
+    from madoguchi.classifier import ensure_model
+    from madoguchi.classifier.service import MODEL_FILENAME
+
+    return ensure_model(tmp_path_factory.mktemp("model") / MODEL_FILENAME, announce=False)
+
+
+def install_model(model_path: Path, var_dir: Path) -> None:
+    """Put the run's model where a madoguchi process with this var dir looks for it."""
+    import shutil
+
+    target = var_dir / "models" / model_path.name
+    target.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copy(model_path, target)
+
+
+@pytest.fixture(scope="session")
 def engine(db_url: str) -> Iterator[Engine]:
     eng = make_engine(db_url)
     yield eng

@@ -1,4 +1,7 @@
-"""`make bench`: every benchmark, printed as Markdown tables for the README."""
+"""`make bench`: every benchmark, printed for the README.
+
+BENCH_DATABASE_URL=postgresql+psycopg://... adds the ingest run on PostgreSQL.
+"""
 
 from __future__ import annotations
 
@@ -8,12 +11,17 @@ import sys
 
 def main() -> int:
     from madoguchi.bench import ingest
+    from madoguchi.classifier import bench as classifier_bench
+    from madoguchi.knowledge import bench as knowledge_bench
 
-    sqlite_results = ingest.run()
-    ingest.report(sqlite_results)
+    ingest.report(ingest.run())
     pg = os.environ.get("BENCH_DATABASE_URL")
     if pg:
         ingest.report(ingest.run(database_url=pg))
+    print("\n## Classifier")
+    classifier_bench.run()
+    print("\n## Knowledge search")
+    knowledge_bench.run()
     return 0
 
 

@@ -21,6 +21,8 @@ import sys
 import tempfile
 import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -123,7 +125,33 @@ def _count_events(database_url: str) -> int:
     return int(n)
 
 
+@contextmanager
+def _throwaway_pg_database(server_url: str) -> Iterator[str]:
+    """A fresh database on the server of `server_url`, dropped afterwards (the given one is never touched)."""
+    from sqlalchemy import create_engine, make_url, text
+
+    url = make_url(server_url)
+    name = f"madoguchi_bench_{os.getpid()}"
+    admin = create_engine(url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield url.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
 def run(*, seconds: float = 8.0, max_requests: int = 20000, database_url: str | None = None) -> dict[str, Any]:
+    if database_url and database_url.startswith("postgresql"):
+        with _throwaway_pg_database(database_url) as url:
+            return _run(seconds=seconds, max_requests=max_requests, database_url=url)
+    return _run(seconds=seconds, max_requests=max_requests, database_url=database_url)
+
+
+def _run(*, seconds: float, max_requests: int, database_url: str | None) -> dict[str, Any]:
     from madoguchi.shared.crypto import new_key
     from madoguchi.shared.migrate import upgrade
 

@@ -66,3 +66,14 @@ def mark_blocked(session: Session, *, resident: Resident) -> None:
     resident.blocked = True
     resident.unfollowed_at = clock.now()
     session.flush()
+
+
+def rehash_all(session: Session) -> int:
+    """Recompute every lookup hash under the first data key (after `keys rotate`)."""
+    box = crypto.box()
+    n = 0
+    for resident in session.scalars(select(Resident).where(Resident.line_id_enc.isnot(None))):
+        resident.line_id_hash = box.lookup_hash(resident.line_id_enc or "")
+        n += 1
+    session.flush()
+    return n

@@ -8,6 +8,7 @@ then resends. PostgreSQL keeps its own durable defaults.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -76,6 +77,10 @@ def make_engine(url: str, *, pool_size: int = 10) -> Engine:
             cur.execute("PRAGMA synchronous=NORMAL")
             cur.execute("PRAGMA foreign_keys=ON")
             cur.execute("PRAGMA busy_timeout=30000")
+            # Checkpoints run in a background thread (SQLiteCheckpointer), not in the committing request:
+            # an automatic checkpoint after a commit stalls every webhook waiting on that commit.
+            # The high automatic threshold is a safety net if that thread is not running.
+            cur.execute("PRAGMA wal_autocheckpoint=20000")
             cur.close()
             # Let SQLAlchemy emit BEGIN itself so a write transaction can be IMMEDIATE.
             dbapi_conn.isolation_level = None
@@ -89,6 +94,40 @@ def make_engine(url: str, *, pool_size: int = 10) -> Engine:
 
         return engine
     return create_engine(url, pool_size=pool_size, max_overflow=20, pool_pre_ping=True)
+
+
+class SQLiteCheckpointer:
+    """Copies the WAL back into the database file now and then, off the commit path (PASSIVE: never blocks)."""
+
+    def __init__(self, engine: Engine, *, every_s: float = 1.0) -> None:
+        self.engine = engine
+        self.every_s = every_s
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        if self.engine.dialect.name != "sqlite" or self._thread is not None:
+            return
+        self._thread = threading.Thread(target=self._run, name="sqlite-checkpoint", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+            self._thread = None
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.every_s):
+            try:
+                # Outside any transaction (the driver connection is in autocommit mode).
+                raw = self.engine.raw_connection()
+                try:
+                    raw.driver_connection.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+                finally:
+                    raw.close()
+            except Exception:  # a missed checkpoint is retried on the next tick
+                continue
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:

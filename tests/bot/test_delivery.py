@@ -224,14 +224,25 @@ def test_standby_events_are_stored_and_not_answered(bot: BotServer) -> None:
     assert bot.fake.state.sent_to(uid) == []
 
 
-def test_payloads_in_the_outbox_are_encrypted(bot: BotServer, engine) -> None:  # type: ignore[no-untyped-def]
+def test_no_line_id_or_resident_text_in_any_table_or_log_line(bot: BotServer, engine, caplog) -> None:  # type: ignore[no-untyped-def]
+    import logging
+
+    from madoguchi.all_models import metadata
+
+    caplog.set_level(logging.DEBUG)
     uid = new_user_id()
+    bot.follow(uid)
     bot.say(uid, "借金のことで相談したい")
-    bot.fake.state.wait_for_messages(uid, 1)
+    bot.fake.state.fail_next(1, path="/v2/bot/message/reply")  # an error path logs too
+    bot.say(uid, "夫が怖くて家に帰れない")
+    bot.fake.state.wait_for_messages(uid, 3, timeout=10)
+    dumps = []
     with engine.connect() as conn:
-        dump = json.dumps(
-            [list(map(str, r)) for t in ("outbox", "messages", "residents") for r in conn.exec_driver_sql(
-                f"SELECT * FROM {t}").fetchall()],
-            ensure_ascii=False,
-        )
-    assert uid not in dump and "借金" not in dump and "受け取りました" not in dump
+        for table in metadata.sorted_tables:
+            rows = conn.exec_driver_sql(f"SELECT * FROM {table.name}").fetchall()
+            dumps.append(json.dumps([list(map(str, r)) for r in rows], ensure_ascii=False))
+    raw = "\n".join(dumps)
+    logs = "\n".join(r.getMessage() for r in caplog.records)
+    for secret in (uid, uid[1:], "借金", "夫が怖く"):
+        assert secret not in raw, f"{secret!r} in clear in the database"
+        assert secret not in logs, f"{secret!r} in a log line"

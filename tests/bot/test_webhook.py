@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterator
 
+import httpx
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
@@ -14,7 +16,7 @@ from madoguchi.app import create_app
 from madoguchi.bot.models import WebhookEvent, WebhookReceipt
 from madoguchi.shared.settings import Settings
 from tests import factories
-from tests.conftest import TEST_DATA_KEY
+from tests.conftest import TEST_DATA_KEY, install_model
 
 SECRET = "test-channel-secret"
 
@@ -108,4 +110,18 @@ def test_healthz(client: TestClient) -> None:
 def test_readyz_says_why_it_is_not_ready(client: TestClient) -> None:
     response = client.get("/readyz")
     assert response.status_code == 503
-    assert any("worker" in r for r in response.json()["reasons"])
+    reasons = response.json()["reasons"]
+    assert any("worker" in r for r in reasons)
+    assert any("classifier model" in r for r in reasons)
+
+
+def test_readyz_is_ready_with_a_model_and_a_live_worker(bot, classifier_model_path) -> None:  # type: ignore[no-untyped-def]
+    # The bot fixture runs a worker; the model goes where its var dir says.
+    install_model(classifier_model_path, bot.settings.var_dir)
+    deadline = time.monotonic() + 10
+    while True:
+        response = httpx.get(f"{bot.url}/readyz")
+        if response.status_code == 200 or time.monotonic() > deadline:
+            break
+        time.sleep(0.1)
+    assert response.json() == {"status": "ready"}

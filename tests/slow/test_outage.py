@@ -1,0 +1,87 @@
+"""LINE failing for longer than the backoff cap, rate limits and quota, at volume (sped-up retry clock)."""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+
+import pytest
+
+from madoguchi.bot.simulator import events as line_events
+from madoguchi.bot.simulator.events import new_user_id
+from tests.bot.bot_server import BotServer
+
+pytestmark = pytest.mark.slow
+
+N = 40
+
+
+def _push_burst(bot: BotServer) -> list[str]:
+    users = [new_user_id() for _ in range(N)]
+    # No reply tokens: every answer is a push, which is what retries, retry keys and the quota concern.
+    bot.send(*(line_events.text_event(uid, f"相談 {i}", reply_token=None) for i, uid in enumerate(users)))
+    return users
+
+
+def _wait_all(bot: BotServer, users: list[str], timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if all(bot.fake.state.sent_to(uid) for uid in users):
+            return
+        time.sleep(0.1)
+    missing = [u for u in users if not bot.fake.state.sent_to(u)]
+    raise AssertionError(f"{len(missing)} residents got nothing")
+
+
+def _assert_once(bot: BotServer, users: list[str]) -> None:
+    counts = Counter(len(bot.fake.state.sent_to(uid)) for uid in users)
+    assert set(counts) == {1}, f"messages per resident: {dict(counts)}"
+
+
+def test_an_outage_longer_than_the_backoff_cap_loses_and_doubles_nothing(bot: BotServer) -> None:
+    # Backoff cap is 0.2 s in the bot fixture; LINE answers 500 for 3 s (15 caps), then recovers.
+    bot.fake.state.fail_next(None, path="/v2/bot/message/push")
+    users = _push_burst(bot)
+    time.sleep(3)
+    failures = len(bot.fake.state.requests_to("/v2/bot/message/push"))
+    bot.fake.state.clear_faults()
+    _wait_all(bot, users)
+    _assert_once(bot, users)
+    assert failures > 2 * N  # every row kept retrying through the outage
+    keys = {r.retry_key for r in bot.fake.state.requests_to("/v2/bot/message/push")}
+    assert len(keys) == N  # one key per row, reused on every retry
+
+
+def test_rate_limits_with_and_without_retry_after(bot: BotServer) -> None:
+    bot.fake.state.rate_limit_next(N // 2, retry_after=1, path="/v2/bot/message/push")
+    bot.fake.state.rate_limit_next(N // 2, path="/v2/bot/message/push")
+    users = _push_burst(bot)
+    _wait_all(bot, users)
+    _assert_once(bot, users)
+    statuses = Counter(r.status for r in bot.fake.state.requests_to("/v2/bot/message/push"))
+    assert statuses[429] == N and statuses[200] == N
+
+
+def test_quota_exhausted_mid_burst_then_restored(bot: BotServer) -> None:
+    bot.fake.state.set_quota_limit(N // 2)
+    users = _push_burst(bot)
+    time.sleep(2)
+    delivered = sum(1 for uid in users if bot.fake.state.sent_to(uid))
+    assert delivered == N // 2
+    bot.fake.state.set_quota_limit(None)
+    bot.fake.state.restore_quota()
+    _wait_all(bot, users)
+    _assert_once(bot, users)
+
+
+def test_every_event_redelivered_many_times_is_answered_once(bot: BotServer) -> None:
+    users = [new_user_id() for _ in range(N)]
+    events = [
+        line_events.text_event(uid, "再配信", reply_token=bot.fake.state.issue_reply_token(uid)) for uid in users
+    ]
+    for _ in range(3):
+        bot.send(*events)
+        bot.send(*(line_events.redelivered(e) for e in events))
+    _wait_all(bot, users)
+    time.sleep(1)
+    _assert_once(bot, users)
