@@ -553,6 +553,7 @@ def test_a_crisis_before_consent_is_kept_for_the_coordinator_and_the_resident_is
     r.say("夫に毎日殴られています")
     first, lines, plain = r.next(3)
     assert "あなたは悪くありません" in first["text"] and "保存します" in first["text"]
+    assert "DV相談＋（プラス）" in text_of(lines)
     assert "0120-279-889" in plain["text"]  # DV相談＋, 24 hours
     assert [m.body for m in r.messages()] == ["夫に毎日殴られています"]
     r.nothing_more()
