@@ -262,6 +262,11 @@ def crisis_lines_plain(lines: list[str]) -> str:
     return "いま電話できる相談先：\n" + "\n".join(lines) + "\n\n" + crisis_emergency()
 
 
+def crisis_also_places(topics: list[str], lines: list[str]) -> str:
+    words = "、".join(TOPIC_WORDS.get(t, "困りごと") for t in topics)
+    return f"あわせて、{words}のことの相談先です：\n" + "\n".join(lines)
+
+
 def crisis_on_duty() -> str:
     return "相談員にもすぐに伝えました。このあと、ここで相談員がお返事します。"
 

@@ -276,8 +276,10 @@ def test_a_crisis_hidden_in_a_long_message_comes_first(town: BotServer) -> None:
     r = consented(town)
     r.say("最近仕事のことで悩んでいます。職場の人間関係がつらくて、眠れない日が続いています。"
           "毎日同じことの繰り返しで、もう消えてしまいたいと思うこともあります。どうしたらいいかわかりません")
-    first, lines, plain = r.next(3)
+    first, lines, plain, also = r.next(4)
     assert "心配" in first["text"] and lines["type"] == "flex" and "110" in plain["text"]
+    # The rest of the worry still gets its places, after the crisis lines.
+    assert "あわせて、こころの不調のことの相談先です" in also["text"]
     assert r.conversation().crisis
 
 

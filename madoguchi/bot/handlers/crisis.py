@@ -51,4 +51,13 @@ def respond(ctx: HandlerContext, conv: Conversation, prediction: Prediction) -> 
     if lines:
         messages.append(compose.carousel(lines, alt=compose.alt_text(say.CRISIS_LINES_ALT, lines)))
     messages.append(compose.text(plain))
+    # The other issues of the message still get their places (after the crisis lines, never before).
+    topics = [c for c in prediction.labels if c not in ("suicide_risk", "abuse_violence")]
+    if topics:
+        places = answers.places(ctx.session, labels=topics, scores=prediction.scores, area_id=ctx.resident.area_id,
+                                text=None, shown=conv.shown or [], at=now, limit=3)
+        if places:
+            conv.labels = sorted(set(conv.labels or []) | set(topics))
+            conv.shown = list(dict.fromkeys([*(conv.shown or []), *(r.resource.code for r in places)]))
+            messages.append(compose.text(say.crisis_also_places(topics, compose.plain_numbers(places))))
     ctx.answer(messages)
