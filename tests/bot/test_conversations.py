@@ -256,7 +256,7 @@ def test_crisis_on_duty_first_answer_is_words_and_lines_and_a_person_soon(town: 
     assert "tel:0120279338" in tel  # よりそいホットライン, 24 hours
     assert "110" in plain["text"] and "119" in plain["text"] and "0120-279-338" in plain["text"]
     conv = r.conversation()
-    assert conv.crisis and conv.status == "waiting"
+    assert conv.crisis and conv.status == "waiting" and "suicide_risk" in conv.labels
     with town.factory() as s:
         assert s.scalars(select(Alert).where(Alert.subject == f"conversation:{conv.id}")).one().kind == "crisis"
         assert conversations.list_queue(s)[0].id == conv.id

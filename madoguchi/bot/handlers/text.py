@@ -67,6 +67,9 @@ def handle(ctx: HandlerContext) -> None:
     )
     for _, event in burst:
         record(ctx, conv, event, keep=keep)
+    if prediction.crisis or conv.status in ("waiting", "human"):
+        # The labels coordinators and the weekly figures see (in the bot state, worry.py keeps them).
+        conv.labels = sorted(set(conv.labels or []) | set(prediction.labels))
     if prediction.crisis:
         crisis.respond(ctx, conv, prediction)
         return
