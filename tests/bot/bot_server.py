@@ -11,7 +11,6 @@ tests run in seconds; nothing of our own code is replaced.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -84,14 +83,11 @@ def bot_settings(db_url: str, fake_url: str, tmp_path: Any, **overrides: Any) ->
 
 
 @pytest.fixture(scope="session")
-def classifier(tmp_path_factory: pytest.TempPathFactory) -> Any:
-    """One trained classifier for the whole run (training takes a while; never per test)."""
-    from madoguchi.classifier import load_classifier
+def classifier(classifier_model_path: Path) -> Any:
+    """The run's one trained model, loaded once (training takes a while; never per test)."""
+    from madoguchi.classifier import Classifier
 
-    # MADOGUCHI_TEST_MODEL_DIR keeps one model between runs while developing (it is retrained when stale).
-    kept = os.environ.get("MADOGUCHI_TEST_MODEL_DIR")
-    folder = Path(kept) if kept else tmp_path_factory.mktemp("model")
-    return load_classifier(folder / "classifier.madoguchi-model")
+    return Classifier.load(classifier_model_path)
 
 
 @contextmanager
