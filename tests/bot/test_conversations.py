@@ -559,3 +559,14 @@ def test_a_crisis_before_consent_is_kept_for_the_coordinator_and_the_resident_is
     assert "0120-279-889" in plain["text"]  # DV相談＋, 24 hours
     assert [m.body for m in r.messages()] == ["夫に毎日殴られています"]
     r.nothing_more()
+
+
+def test_a_tap_after_the_fragments_ends_the_window_at_once(town_3s: BotServer) -> None:
+    r = consented(town_3s)
+    started = time.monotonic()
+    r.say("家賃が払えません")
+    r.send(sticker(r))
+    ack, _, _ = r.next(3, timeout=10)
+    [thanks] = r.next(1)
+    assert time.monotonic() - started < 2.5
+    assert "お金や生活" in ack["text"] and "スタンプ" in thanks["text"]

@@ -36,9 +36,12 @@ def handle(ctx: HandlerContext) -> None:
     conv = conversation(ctx)
     burst: list[tuple[int | None, dict[str, Any]]] = [(ctx.event_id, ctx.event)]
     newest = ctx.received_at or clock.now()
+    # Something else (a tap, a sticker) after the texts: the burst is over, answer it now.
+    ended = False
     if conv.status == "bot" and ctx.event_id is not None:
         for later in event_store.following(ctx.session, event_id=ctx.event_id):
             if not _is_text(later.event) or later.event.get("mode") == "standby":
+                ended = True
                 break
             burst.append((later.id, later.event))
             newest = max(newest, later.received_at)
@@ -46,7 +49,7 @@ def handle(ctx: HandlerContext) -> None:
     each = [ctx.classifier.classify(t) for t in texts]
     alarm = any(p.crisis and not intents.overrides_crisis_signal(p, t) for p, t in zip(each, texts, strict=True))
     window = timedelta(seconds=ctx.settings.coalesce_window_s)
-    if conv.status == "bot" and not alarm and window and newest + window > clock.now():
+    if conv.status == "bot" and not alarm and not ended and window and newest + window > clock.now():
         if not ctx.deferred_before:
             ctx.loading(10)
         ctx.defer_until = newest + window
