@@ -130,6 +130,11 @@ def worry_ack(topics: list[str]) -> str:
     )
 
 
+def follow_up_ack(topics: list[str]) -> str:
+    words = "や".join(TOPIC_WORDS.get(t, "困りごと") for t in topics)
+    return f"{words}のことも、教えてくださってありがとうございます。お話に合いそうな相談先を足しました。"
+
+
 def places_intro(*, follow_up: bool) -> str:
     if follow_up:
         return "くわしく教えてくださって、ありがとうございます。お話に合いそうな相談先を足しました。"

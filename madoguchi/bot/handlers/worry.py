@@ -49,8 +49,10 @@ def respond(ctx: HandlerContext, conv: Conversation, prediction: Prediction, tex
         return
     if prediction.language == "en":
         intro = say.english_ack(labels)
+    elif follow_up:
+        intro = say.follow_up_ack(new_topics)
     else:
-        intro = say.worry_ack(new_topics if follow_up else labels) + "\n" + say.places_intro(follow_up=follow_up)
+        intro = say.worry_ack(labels) + "\n" + say.places_intro(follow_up=False)
     _places(ctx, conv, results, intro=intro)
 
 
