@@ -23,7 +23,10 @@ from madoguchi.shared.settings import Settings, get_settings
 log = logging.getLogger("madoguchi.app")
 
 
-def create_app(settings: Settings | None = None, *, run_worker: bool | None = None) -> FastAPI:
+def create_app(
+    settings: Settings | None = None, *, run_worker: bool | None = None, classifier: object | None = None
+) -> FastAPI:
+    """The app; `classifier` lets tests share one loaded model (otherwise the runtime loads it)."""
     settings = settings or get_settings()
     settings.require_live_keys()
     crypto.configure(settings.data_keys())
@@ -44,7 +47,9 @@ def create_app(settings: Settings | None = None, *, run_worker: bool | None = No
         gc.freeze()
         checkpointer.start()
         if run_worker:
-            runtime = Runtime(settings=settings, factory=factory, api_base_url=app.state.line_api_base_url)
+            runtime = Runtime(
+                settings=settings, factory=factory, api_base_url=app.state.line_api_base_url, classifier=classifier
+            )
             await runtime.start()
             app.state.runtime = runtime
         try:

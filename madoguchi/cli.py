@@ -69,6 +69,9 @@ def build_parser() -> argparse.ArgumentParser:
     from madoguchi.knowledge import commands as knowledge_commands
 
     knowledge_commands.register(sub)
+    from madoguchi.bot import commands as bot_commands
+
+    bot_commands.register(sub)
     return parser
 
 

@@ -12,7 +12,10 @@ import logging
 import os
 import socket
 from datetime import timedelta
+from pathlib import Path
+from typing import Any
 
+from linebot.v3.messaging import AsyncMessagingApi, ShowLoadingAnimationRequest
 from sqlalchemy.orm import Session, sessionmaker
 
 from madoguchi.bot.sender import OutboxSender, SenderConfig, make_api_client
@@ -27,9 +30,25 @@ log = logging.getLogger("madoguchi.runtime")
 HEARTBEAT_EVERY = timedelta(seconds=5)
 
 
+def load_model(settings: Settings) -> Any:
+    """The classifier under the configured var directory (trained first when missing)."""
+    from madoguchi.classifier import load_classifier
+    from madoguchi.classifier.service import MODEL_FILENAME
+
+    return load_classifier(Path(settings.var_dir) / "models" / MODEL_FILENAME)
+
+
 class Runtime:
-    def __init__(self, *, settings: Settings, factory: sessionmaker[Session], api_base_url: str | None) -> None:
+    def __init__(
+        self,
+        *,
+        settings: Settings,
+        factory: sessionmaker[Session],
+        api_base_url: str | None,
+        classifier: Any = None,
+    ) -> None:
         self.settings = settings
+        self.classifier = classifier
         self.factory = factory
         self.api_base_url = api_base_url
         self.name = f"{socket.gethostname()}:{os.getpid()}"
@@ -55,8 +74,15 @@ class Runtime:
                 request_timeout_s=self.settings.line_request_timeout_s,
             ),
         )
-        self.worker = EventWorker(self.factory, self.settings)
-        self._tasks = [
+        if self.classifier is None:
+            self.classifier = await asyncio.to_thread(load_model, self.settings)
+        self._api = AsyncMessagingApi(self._client)
+        self.worker = EventWorker(
+            self.factory, self.settings, classifier=self.classifier, show_loading=self.show_loading
+        )
+        if self.settings.mode == "simulator":
+            self._tasks.append(asyncio.create_task(self._simulator_rich_menu()))
+        self._tasks += [
             asyncio.create_task(self._loop_forever("events", self._events_step, self._events_wake)),
             asyncio.create_task(self._loop_forever("outbox", self._outbox_step, self._outbox_wake)),
         ]
@@ -69,6 +95,30 @@ class Runtime:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
         await self._client.close()
+
+    def show_loading(self, user_id: str, seconds: int) -> None:
+        """LINE's loading animation, from the worker's thread; best effort, never waited for."""
+        if self._loop is None or self._stopping:
+            return
+        asyncio.run_coroutine_threadsafe(self._show_loading(user_id, seconds), self._loop)
+
+    async def _show_loading(self, user_id: str, seconds: int) -> None:
+        try:
+            await self._api.show_loading_animation(
+                ShowLoadingAnimationRequest(chat_id=user_id, loading_seconds=seconds),
+                _request_timeout=self.settings.line_request_timeout_s,
+            )
+        except Exception as exc:
+            log.info("loading animation not shown: %s", type(exc).__name__)
+
+    async def _simulator_rich_menu(self) -> None:
+        """In simulator mode the built-in fake starts empty: give it madoguchi's rich menu."""
+        from madoguchi.bot import richmenu
+
+        try:
+            await richmenu.ensure_default(self._api, self._client)
+        except Exception as exc:
+            log.warning("rich menu not set in the simulator: %s", type(exc).__name__)
 
     def wake(self) -> None:
         """New events were stored (callable from any thread)."""

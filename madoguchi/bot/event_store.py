@@ -83,6 +83,8 @@ class Claimed:
     id: int
     event: dict[str, Any]
     attempts: int
+    received_at: datetime | None = None
+    deferred: bool = False
 
 
 def claim(session: Session, *, limit: int = 10, lease: timedelta = LEASE) -> list[Claimed]:
@@ -105,9 +107,17 @@ def claim(session: Session, *, limit: int = 10, lease: timedelta = LEASE) -> lis
             ),
         ),
     )
+    newer = aliased(WebhookEvent)
+    newer_arrived = exists().where(
+        newer.source_key == WebhookEvent.source_key,
+        newer.id != WebhookEvent.id,
+        newer.received_at > WebhookEvent.deferred_at,
+    )
     due = or_(
         and_(WebhookEvent.status == "pending", WebhookEvent.available_at <= now),
         and_(WebhookEvent.status == "processing", WebhookEvent.locked_until <= now),
+        # Waiting out the coalescing window, but the resident sent more: read it now (it may be a crisis).
+        and_(WebhookEvent.status == "pending", WebhookEvent.deferred_at.isnot(None), newer_arrived),
     )
     stmt = select(WebhookEvent).where(due, ~blocking).order_by(WebhookEvent.event_ts, WebhookEvent.id).limit(limit)
     if session.get_bind().dialect.name == "postgresql":
@@ -123,7 +133,15 @@ def claim(session: Session, *, limit: int = 10, lease: timedelta = LEASE) -> lis
         row.status = "processing"
         row.attempts += 1
         row.locked_until = now + lease
-        claimed.append(Claimed(id=row.id, event=json.loads(row.payload), attempts=row.attempts))
+        claimed.append(
+            Claimed(
+                id=row.id,
+                event=json.loads(row.payload),
+                attempts=row.attempts,
+                received_at=row.received_at,
+                deferred=row.deferred_at is not None,
+            )
+        )
     session.flush()
     return claimed
 
@@ -131,6 +149,47 @@ def claim(session: Session, *, limit: int = 10, lease: timedelta = LEASE) -> lis
 def finish(session: Session, *, event_id: int) -> None:
     """Handled: the stored event (and its encrypted payload) is deleted; the receipt stays."""
     session.execute(delete(WebhookEvent).where(WebhookEvent.id == event_id))
+
+
+def defer(session: Session, *, event_id: int, until: datetime) -> None:
+    """Not yet: the event waits (unhandled, not failed) until `until`, or until the resident sends more."""
+    row = session.get(WebhookEvent, event_id)
+    if row is None:
+        return
+    row.status = "pending"
+    row.attempts = max(0, row.attempts - 1)
+    row.locked_until = None
+    row.available_at = until
+    row.deferred_at = clock.now()
+    session.flush()
+
+
+@dataclass
+class Following:
+    id: int
+    event: dict[str, Any]
+    received_at: datetime
+
+
+def following(session: Session, *, event_id: int) -> list[Following]:
+    """The same resident's later events still waiting (blocked behind `event_id`), in order."""
+    row = session.get(WebhookEvent, event_id)
+    if row is None:
+        return []
+    later = session.scalars(
+        select(WebhookEvent)
+        .where(
+            WebhookEvent.source_key == row.source_key,
+            WebhookEvent.id != row.id,
+            WebhookEvent.status == "pending",
+            or_(
+                WebhookEvent.event_ts > row.event_ts,
+                and_(WebhookEvent.event_ts == row.event_ts, WebhookEvent.id > row.id),
+            ),
+        )
+        .order_by(WebhookEvent.event_ts, WebhookEvent.id)
+    )
+    return [Following(id=r.id, event=json.loads(r.payload), received_at=r.received_at) for r in later]
 
 
 def fail(session: Session, *, event_id: int, error: str, max_attempts: int) -> bool:

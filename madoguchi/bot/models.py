@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import BigInteger, Boolean, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, BigInteger, Boolean, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from madoguchi.shared import clock
@@ -26,6 +27,14 @@ class Resident(Base):
     unfollowed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
     erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The privacy notice: until they agree, their text is not kept after handling.
+    consented_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    consent_prompted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # A knowledge-base area (kb_areas.id). No foreign key: the bot's tables stay independent of the
+    # knowledge package's migrations, and an area that disappears only means "area unknown".
+    area_id: Mapped[int | None] = mapped_column(Integer)
+    # Erasure asked for while a record was held (crisis or 記録保全): finished when the hold ends.
+    erasure_requested_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class WebhookReceipt(Base):
@@ -60,6 +69,9 @@ class WebhookEvent(Base):
     locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_error: Mapped[str | None] = mapped_column(Text)
     received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+    # Set while a text waits for the coalescing window (more of the same worry may follow). A newer event
+    # of the same resident stored after this time makes it claimable at once (to read it for a crisis).
+    deferred_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class Message(Base):
@@ -69,6 +81,9 @@ class Message(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     resident_id: Mapped[int] = mapped_column(ForeignKey("residents.id", ondelete="CASCADE"), index=True)
+    conversation_id: Mapped[int | None] = mapped_column(
+        ForeignKey("conversations.id", ondelete="SET NULL"), index=True
+    )
     sender: Mapped[str] = mapped_column(String(10))  # resident | bot | staff
     kind: Mapped[str] = mapped_column(String(20), default="text")  # text, sticker, image, ...
     body: Mapped[str | None] = mapped_column(EncryptedText)
@@ -105,3 +120,60 @@ class OutboxMessage(Base):
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_error: Mapped[str | None] = mapped_column(Text)
     line_request_id: Mapped[str | None] = mapped_column(String(64))
+
+
+class Conversation(Base):
+    """One worry over time: with the bot, waiting for a person, with a person, closed. One open per resident.
+
+    Erasure detaches it from the resident (resident_id NULL) and deletes its messages; what remains
+    (labels, crisis flag, timestamps, transitions) is anonymous and feeds the weekly figures.
+    """
+
+    __tablename__ = "conversations"
+    __table_args__ = (Index("ix_conversations_queue", "status", "crisis", "waiting_since"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    resident_id: Mapped[int | None] = mapped_column(ForeignKey("residents.id", ondelete="SET NULL"), index=True)
+    status: Mapped[str] = mapped_column(String(10), default="bot")  # bot | waiting | human | closed
+    crisis: Mapped[bool] = mapped_column(Boolean, default=False)  # once set, for good
+    crisis_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    crisis_kinds: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # The crisis lines last sent (resource codes) and when: not repeated within 30 minutes.
+    crisis_lines: Mapped[list[str]] = mapped_column(JSON, default=list)
+    crisis_lines_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The coordinator holding it: an opaque staff id until the staff table exists.
+    held_by: Mapped[str | None] = mapped_column(String(64))
+    labels: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # The worry's category scores so far (follow-ups refine them) and the resources already shown.
+    scores: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    shown: Mapped[list[str]] = mapped_column(JSON, default=list)
+    asked_topic_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # 記録保全: a supervisor keeps the record (e.g. a child-abuse report the city must keep).
+    record_hold: Mapped[bool] = mapped_column(Boolean, default=False)
+    record_hold_reason: Mapped[str | None] = mapped_column(Text)
+    record_hold_by: Mapped[str | None] = mapped_column(String(64))
+    record_hold_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    opened_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+    waiting_since: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    waiting_ack_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_resident_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    outcome: Mapped[str | None] = mapped_column(String(20))
+    # The resident's latest unused reply token (the bot stayed silent): a coordinator's reply can use it.
+    reply_token: Mapped[str | None] = mapped_column(String(255))
+    reply_token_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class ConversationTransition(Base):
+    """Every change of a conversation's status, timestamped: drives the queue and the weekly figures."""
+
+    __tablename__ = "conversation_transitions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    conversation_id: Mapped[int] = mapped_column(ForeignKey("conversations.id", ondelete="CASCADE"), index=True)
+    from_status: Mapped[str | None] = mapped_column(String(10))
+    to_status: Mapped[str] = mapped_column(String(10))
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now, index=True)
+    actor: Mapped[str] = mapped_column(String(80))  # bot | resident | staff:<id> | system
+    reason: Mapped[str] = mapped_column(String(40))

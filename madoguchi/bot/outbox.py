@@ -48,6 +48,7 @@ def enqueue(
     reply_token: str | None = None,
     received_at: datetime | None = None,
     sender: str = "bot",
+    conversation_id: int | None = None,
 ) -> list[OutboxMessage]:
     """Queue messages to a resident (reply when a fresh token is given); records them in the thread."""
     prepared = line_limits.prepare(messages)
@@ -72,6 +73,7 @@ def enqueue(
             session.add(
                 Message(
                     resident_id=resident.id,
+                    conversation_id=conversation_id,
                     sender=sender,
                     kind=str(message.get("type", "text")),
                     body=message_summary(message),
@@ -95,6 +97,32 @@ def enqueue_leave(
         reply_token=reply_token,
         reply_token_expires_at=clock.now() + REPLY_TOKEN_TTL if reply_token else None,
         retry_key=str(uuid.uuid4()),
+    )
+    session.add(row)
+    session.flush()
+    return row
+
+
+def enqueue_farewell(
+    session: Session,
+    *,
+    target_id: str,
+    messages: list[dict[str, Any]],
+    reply_token: str | None,
+    received_at: datetime | None = None,
+) -> OutboxMessage:
+    """The last message to a resident whose data was just erased: addressed by the (encrypted) LINE id on
+    this row alone, which is cleared once it is sent."""
+    now = clock.now()
+    row = OutboxMessage(
+        action="farewell",
+        target_enc=target_id,
+        payload=json.dumps(line_limits.prepare(messages)[:5], ensure_ascii=False),
+        reply_token=reply_token,
+        reply_token_expires_at=((received_at or now) + REPLY_TOKEN_TTL) if reply_token else None,
+        retry_key=str(uuid.uuid4()),
+        next_attempt_at=now,
+        created_at=now,
     )
     session.add(row)
     session.flush()
@@ -184,6 +212,10 @@ def mark_sent(session: Session, *, job_id: int, request_id: str | None = None) -
     row.locked_until = None
     row.line_request_id = request_id
     row.last_error = None
+    if row.action == "farewell":
+        # The erased resident's LINE id and last words leave the database once delivered.
+        row.target_enc = None
+        row.payload = "[]"
     if row.via == "push":
         _resume_pushes(session)
     session.flush()

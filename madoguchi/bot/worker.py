@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import logging
 import traceback
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -26,10 +29,30 @@ def describe_failure(exc: BaseException) -> str:
 
 
 class EventWorker:
-    def __init__(self, factory: sessionmaker[Session], settings: Settings, *, batch: int = 16) -> None:
+    def __init__(
+        self,
+        factory: sessionmaker[Session],
+        settings: Settings,
+        *,
+        batch: int = 16,
+        classifier: Any = None,
+        show_loading: Callable[[str, int], None] | None = None,
+    ) -> None:
         self.factory = factory
         self.settings = settings
         self.batch = batch
+        self._classifier = classifier
+        self.show_loading = show_loading
+
+    @property
+    def classifier(self) -> Any:
+        """The loaded model (loaded here on first use when the runtime did not pass one)."""
+        if self._classifier is None:
+            from madoguchi.classifier import load_classifier
+            from madoguchi.classifier.service import MODEL_FILENAME
+
+            self._classifier = load_classifier(Path(self.settings.var_dir) / "models" / MODEL_FILENAME)
+        return self._classifier
 
     def run_once(self) -> int:
         """Claim and handle what is due; returns how many events were taken."""
@@ -42,9 +65,15 @@ class EventWorker:
     def _handle(self, item: event_store.Claimed) -> None:
         try:
             with unit_of_work(self.factory) as session:
-                ctx = self._context(session, item.event)
+                ctx = self._context(session, item)
                 dispatch(ctx)
-                event_store.finish(session, event_id=item.id)
+                if ctx.defer_until is not None:
+                    # The coalescing window is still open: nothing was answered, the event waits.
+                    event_store.defer(session, event_id=item.id, until=ctx.defer_until)
+                else:
+                    event_store.finish(session, event_id=item.id)
+                    for later_id in ctx.consumed_event_ids:
+                        event_store.finish(session, event_id=later_id)
         except Exception as exc:
             # The type and the place only: an exception message could quote resident text.
             error = describe_failure(exc)
@@ -57,7 +86,8 @@ class EventWorker:
             else:
                 log.warning("event %s failed (attempt %s), will retry: %s", item.id, item.attempts, error)
 
-    def _context(self, session: Session, event: dict) -> HandlerContext:  # type: ignore[type-arg]
+    def _context(self, session: Session, item: event_store.Claimed) -> HandlerContext:
+        event = item.event
         source = event.get("source") or {}
         resident = None
         user_id = source.get("userId")
@@ -69,4 +99,9 @@ class EventWorker:
             event=event,
             resident=resident,
             _reply_token=event.get("replyToken"),
+            classifier=self.classifier if event.get("type") == "message" else self._classifier,
+            show_loading=self.show_loading,
+            event_id=item.id,
+            received_at=item.received_at,
+            deferred_before=item.deferred,
         )

@@ -46,6 +46,11 @@ class Settings(BaseSettings):
     worker_poll_s: float = Field(default=0.2, alias="MADOGUCHI_WORKER_POLL_S")
     # Messages arriving within this window are read together as one worry.
     coalesce_window_s: float = Field(default=3.0, alias="MADOGUCHI_COALESCE_WINDOW_S")
+    # When coordinators are on duty, in the opening-hours grammar of knowledge/README.md (the console will
+    # edit it later). Holidays come from the `holidays` calendar (祝日休み).
+    # How long residents' messages are kept (said in the privacy notice; crisis records the same).
+    retention_days: int = Field(default=365, alias="MADOGUCHI_RETENTION_DAYS")
+    duty_hours: str = Field(default="月-金 8:30-17:15; 祝日休み; 年末年始休み", alias="MADOGUCHI_DUTY_HOURS")
 
     @property
     def mode(self) -> Literal["simulator", "live"]:

@@ -12,7 +12,9 @@ tests run in seconds; nothing of our own code is replaced.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -73,14 +75,34 @@ def bot_settings(db_url: str, fake_url: str, tmp_path: Any, **overrides: Any) ->
         "MADOGUCHI_OUTBOX_QUOTA_PAUSE_S": 0.5,
         "MADOGUCHI_WORKER_POLL_S": 0.05,
         "MADOGUCHI_LINE_TIMEOUT_S": 2.0,
+        # Short, so conversations read fragments together without slowing the suite (one test uses 3 s).
+        "MADOGUCHI_COALESCE_WINDOW_S": 0.3,
     }
     values.update(overrides)
     return Settings(**values)
 
 
-@pytest.fixture
-def bot(db_url: str, committing_db: sessionmaker[Session], fake_line: FakeLine, tmp_path: Any) -> Iterator[BotServer]:
-    settings = bot_settings(db_url, fake_line.url, tmp_path)
-    app = create_app(settings, run_worker=True)
+@pytest.fixture(scope="session")
+def classifier(classifier_model_path: Path) -> Any:
+    """The run's one trained model, loaded once (training takes a while; never per test)."""
+    from madoguchi.classifier import Classifier
+
+    return Classifier.load(classifier_model_path)
+
+
+@contextmanager
+def running_bot(
+    db_url: str, factory: sessionmaker[Session], fake: FakeLine, tmp_path: Any, classifier: Any, **overrides: Any
+) -> Iterator[BotServer]:
+    settings = bot_settings(db_url, fake.url, tmp_path, **overrides)
+    app = create_app(settings, run_worker=True, classifier=classifier)
     with serve_app(app) as url:
-        yield BotServer(url, fake_line, settings, committing_db)
+        yield BotServer(url, fake, settings, factory)
+
+
+@pytest.fixture
+def bot(
+    db_url: str, committing_db: sessionmaker[Session], fake_line: FakeLine, tmp_path: Any, classifier: Any
+) -> Iterator[BotServer]:
+    with running_bot(db_url, committing_db, fake_line, tmp_path, classifier) as server:
+        yield server

@@ -11,10 +11,11 @@ import time
 
 from sqlalchemy import select
 
-from madoguchi.bot import outbox
+from madoguchi.bot import outbox, residents
 from madoguchi.bot.models import Message, OutboxMessage, Resident, WebhookEvent
 from madoguchi.bot.simulator import events as line_events
 from madoguchi.bot.simulator.events import new_user_id
+from madoguchi.shared import clock
 from madoguchi.shared.models import Alert
 from tests.bot.bot_server import BotServer
 
@@ -36,10 +37,10 @@ def outbox_rows(bot: BotServer) -> list[OutboxMessage]:
 def test_follow_is_greeted_by_reply_and_text_is_acknowledged(bot: BotServer) -> None:
     uid = new_user_id()
     bot.follow(uid)
-    [greeting] = bot.fake.state.wait_for_messages(uid, 1)
+    greeting, _consent = bot.fake.state.wait_for_messages(uid, 2)
     assert "匿名" in greeting["text"] and "110" in greeting["text"]
     bot.say(uid, "こんにちは")
-    bot.fake.state.wait_for_messages(uid, 2)
+    bot.fake.state.wait_for_messages(uid, 3)
     replies = bot.fake.state.requests_to("/v2/bot/message/reply")
     assert len(replies) == 2 and not bot.fake.state.requests_to("/v2/bot/message/push")
     with bot.factory() as s:
@@ -55,11 +56,15 @@ def test_events_of_one_resident_are_answered_in_the_order_sent(bot: BotServer) -
         line_events.text_event(uid, f"{i}", reply_token=bot.fake.state.issue_reply_token(uid), timestamp_ms=base + i)
         for i in range(4)
     ]
+    consent(bot, uid)
     bot.send(*reversed(evs))  # LINE may deliver them out of order
-    bot.fake.state.wait_for_messages(uid, 4)
-    with bot.factory() as s:
-        texts = [m.body for m in s.scalars(select(Message).where(Message.sender == "resident").order_by(Message.id))]
-    assert texts == ["0", "1", "2", "3"]
+
+    def kept() -> list[str | None]:
+        with bot.factory() as s:
+            return [m.body for m in s.scalars(select(Message).where(Message.sender == "resident").order_by(Message.id))]
+
+    wait(lambda: len(kept()) == 4)
+    assert kept() == ["0", "1", "2", "3"]
 
 
 def test_a_redelivered_event_is_answered_once(bot: BotServer) -> None:
@@ -69,7 +74,8 @@ def test_a_redelivered_event_is_answered_once(bot: BotServer) -> None:
     bot.send(line_events.redelivered(event))
     bot.send(event)
     time.sleep(0.5)
-    assert len(bot.fake.state.sent_to(uid)) == 1
+    assert len(bot.fake.state.requests_to("/v2/bot/message/reply")) == 1
+    assert not bot.fake.state.requests_to("/v2/bot/message/push")
 
 
 def test_a_stale_reply_token_falls_back_to_push_with_a_retry_key(bot: BotServer) -> None:
@@ -87,7 +93,7 @@ def test_a_stale_reply_token_falls_back_to_push_with_a_retry_key(bot: BotServer)
 def test_server_errors_are_retried_with_the_same_retry_key_and_arrive_once(bot: BotServer) -> None:
     uid = new_user_id()
     bot.fake.state.fail_next(4, path="/v2/bot/message/push")
-    bot.send(line_events.text_event(uid, "再送", reply_token=None))
+    bot.send(line_events.sticker_event(uid, reply_token=None))
     bot.fake.state.wait_for_messages(uid, 1, timeout=10)
     pushes = bot.fake.state.requests_to("/v2/bot/message/push")
     assert [p.status for p in pushes] == [500, 500, 500, 500, 200]
@@ -98,7 +104,7 @@ def test_server_errors_are_retried_with_the_same_retry_key_and_arrive_once(bot: 
 def test_a_dropped_connection_after_acceptance_is_resent_and_409_counts_as_sent(bot: BotServer) -> None:
     uid = new_user_id()
     bot.fake.state.drop_next(1, path="/v2/bot/message/push", after_accept=True)
-    bot.send(line_events.text_event(uid, "切断", reply_token=None))
+    bot.send(line_events.sticker_event(uid, reply_token=None))
     wait(lambda: any(r.status == "sent" for r in outbox_rows(bot)))
     pushes = bot.fake.state.requests_to("/v2/bot/message/push")
     assert pushes[-1].status == 409  # LINE already had it: not delivered twice
@@ -158,7 +164,7 @@ def test_other_client_errors_fail_the_row_with_lines_reason(bot: BotServer) -> N
 
 def test_nothing_is_sent_to_a_resident_who_blocked_the_account(bot: BotServer) -> None:
     uid = new_user_id()
-    bot.say(uid, "こんにちは")
+    bot.send(line_events.sticker_event(uid, reply_token=bot.fake.state.issue_reply_token(uid)))
     bot.fake.state.wait_for_messages(uid, 1)
     bot.send(line_events.unfollow_event(uid))
     wait(lambda: _resident(bot).blocked)
@@ -168,7 +174,14 @@ def test_nothing_is_sent_to_a_resident_who_blocked_the_account(bot: BotServer) -
     assert len(bot.fake.state.sent_to(uid)) == 1
     # Following again lifts the block.
     bot.follow(uid)
-    bot.fake.state.wait_for_messages(uid, 2)
+    bot.fake.state.wait_for_messages(uid, 3)
+
+
+def consent(bot: BotServer, uid: str) -> None:
+    """The resident agreed to the privacy notice (their text is kept from now on)."""
+    with bot.factory() as s, s.begin():
+        resident, _ = residents.get_or_create(s, line_user_id=uid)
+        resident.consented_at = clock.now()
 
 
 def _resident(bot: BotServer, session=None) -> Resident:  # type: ignore[no-untyped-def]
@@ -180,8 +193,10 @@ def _resident(bot: BotServer, session=None) -> Resident:  # type: ignore[no-unty
 
 def test_unsend_deletes_the_text(bot: BotServer) -> None:
     uid = new_user_id()
+    consent(bot, uid)
     event = bot.say(uid, "やっぱり消したい話")
     bot.fake.state.wait_for_messages(uid, 1)
+    assert _resident_message(bot).body == "やっぱり消したい話"
     bot.send(line_events.unsend_event(uid, event["message"]["id"]))
     wait(lambda: _resident_message(bot).unsent_at is not None)
     assert _resident_message(bot).body is None
@@ -202,6 +217,7 @@ def test_the_bot_leaves_a_group_politely(bot: BotServer) -> None:
 
 def test_standby_events_are_stored_and_not_answered(bot: BotServer) -> None:
     uid = new_user_id()
+    consent(bot, uid)
     bot.send(line_events.text_event(uid, "待機中", reply_token=None, mode="standby"))
     wait(lambda: _resident_message(bot).body == "待機中")
     time.sleep(0.3)

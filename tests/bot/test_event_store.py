@@ -82,3 +82,35 @@ def test_an_expired_lease_gives_the_event_back(session: Session) -> None:
         assert again.id == claimed.id and again.attempts == 2
     finally:
         clock.set_source(None)
+
+
+def test_a_deferred_event_waits_its_time_unless_the_resident_sends_more(session: Session) -> None:
+    uid = factories.user_id()
+    event_store.store(session, events=[factories.text_event(uid, "あの…", ts=1_000)])
+    [first] = event_store.claim(session)
+    event_store.defer(session, event_id=first.id, until=clock.now() + timedelta(seconds=30))
+    # Not due yet, and a deferral is not a failed attempt.
+    assert event_store.claim(session) == []
+    # More from the same resident: the deferred event is claimable at once (to read the new text for a crisis).
+    clock.set_source(lambda: first.received_at + timedelta(seconds=1))
+    try:
+        event_store.store(session, events=[factories.text_event(uid, "死にたい", ts=2_000)])
+        [again] = event_store.claim(session)
+    finally:
+        clock.set_source(None)
+    assert again.id == first.id and again.deferred and again.attempts == 1
+    [later] = event_store.following(session, event_id=again.id)
+    assert later.event["message"]["text"] == "死にたい"
+
+
+def test_a_deferred_event_is_claimed_when_its_time_comes(session: Session) -> None:
+    uid = factories.user_id()
+    event_store.store(session, events=[factories.text_event(uid, "あの…", ts=1_000)])
+    [first] = event_store.claim(session)
+    event_store.defer(session, event_id=first.id, until=clock.now() + timedelta(seconds=3))
+    clock.set_source(lambda: first.received_at + timedelta(seconds=10))
+    try:
+        [again] = event_store.claim(session)
+    finally:
+        clock.set_source(None)
+    assert again.id == first.id
