@@ -109,6 +109,7 @@ class Madoguchi:
             "MADOGUCHI_VAR_DIR": str(self.var_dir),
             "MADOGUCHI_WORKER_POLL_S": "0.05",
             "MADOGUCHI_OUTBOX_BACKOFF_CAP_S": "0.5",
+            "MADOGUCHI_COALESCE_WINDOW_S": "0.3",
             **self.extra_env,
         }
 

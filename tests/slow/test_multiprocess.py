@@ -55,7 +55,8 @@ def test_web_and_worker_processes_share_postgresql_without_double_or_missed_hand
             app.worker()
         base = line_events.now_ms()
         users = [line_events.new_user_id() for _ in range(RESIDENTS)]
-        events = [
+        # Each resident agrees to the privacy notice first (so their texts are kept), then writes.
+        events = [line_events.postback_event(uid, "a=consent", timestamp_ms=base - 1000) for uid in users] + [
             line_events.text_event(uid, f"{n:02d}", reply_token=None, timestamp_ms=base + n * 10)
             for uid in users
             for n in range(PER_RESIDENT)
@@ -74,7 +75,7 @@ def test_web_and_worker_processes_share_postgresql_without_double_or_missed_hand
                 break
             time.sleep(0.5)
         with committing_db() as s:
-            assert s.scalar(select(func.count()).select_from(WebhookReceipt)) == total
+            assert s.scalar(select(func.count()).select_from(WebhookReceipt)) == total + RESIDENTS
             assert s.scalar(select(func.count()).select_from(WebhookEvent)) == 0  # none left, none parked
             for resident in s.scalars(select(Resident)):
                 texts = [
