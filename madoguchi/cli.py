@@ -29,15 +29,12 @@ def _cmd_keys_new(args: argparse.Namespace) -> int:
 
 def _cmd_keys_rotate(args: argparse.Namespace) -> int:
     from madoguchi.all_models import metadata
+    from madoguchi.bootstrap import open_database
     from madoguchi.bot import residents
-    from madoguchi.shared import crypto
-    from madoguchi.shared.db import make_engine, make_session_factory, unit_of_work
+    from madoguchi.shared.db import unit_of_work
     from madoguchi.shared.rotation import reencrypt_all
-    from madoguchi.shared.settings import get_settings
 
-    settings = get_settings()
-    crypto.configure(settings.data_keys())
-    factory = make_session_factory(make_engine(settings.database_url))
+    factory = open_database()
     # One transaction: either everything is under the new key, or nothing changed.
     with unit_of_work(factory) as session:
         values = reencrypt_all(session, metadata=metadata)

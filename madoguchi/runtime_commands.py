@@ -86,13 +86,11 @@ def _cmd_worker(args: argparse.Namespace) -> int:
 
 
 def _cmd_outbox_resend(args: argparse.Namespace) -> int:
+    from madoguchi.bootstrap import open_database
     from madoguchi.bot import outbox
-    from madoguchi.shared import crypto
-    from madoguchi.shared.db import make_engine, make_session_factory, unit_of_work
+    from madoguchi.shared.db import unit_of_work
 
-    settings = get_settings()
-    crypto.configure(settings.data_keys())
-    factory = make_session_factory(make_engine(settings.database_url))
+    factory = open_database()
     try:
         with unit_of_work(factory) as session:
             row = outbox.resend(session, outbox_id=args.id)
@@ -106,13 +104,11 @@ def _cmd_outbox_resend(args: argparse.Namespace) -> int:
 def _cmd_outbox_list(args: argparse.Namespace) -> int:
     from sqlalchemy import select
 
+    from madoguchi.bootstrap import open_database
     from madoguchi.bot.models import OutboxMessage
-    from madoguchi.shared import crypto
-    from madoguchi.shared.db import make_engine, make_session_factory, read_only
+    from madoguchi.shared.db import read_only
 
-    settings = get_settings()
-    crypto.configure(settings.data_keys())
-    factory = make_session_factory(make_engine(settings.database_url))
+    factory = open_database()
     with read_only(factory) as session:
         rows = session.scalars(
             select(OutboxMessage).where(OutboxMessage.status == args.status).order_by(OutboxMessage.id)
@@ -123,13 +119,11 @@ def _cmd_outbox_list(args: argparse.Namespace) -> int:
 
 
 def _cmd_events_failed(args: argparse.Namespace) -> int:
+    from madoguchi.bootstrap import open_database
     from madoguchi.bot import event_store
-    from madoguchi.shared import crypto
-    from madoguchi.shared.db import make_engine, make_session_factory, unit_of_work
+    from madoguchi.shared.db import unit_of_work
 
-    settings = get_settings()
-    crypto.configure(settings.data_keys())
-    factory = make_session_factory(make_engine(settings.database_url))
+    factory = open_database()
     with unit_of_work(factory) as session:
         if args.rerun is not None:
             n = event_store.rerun(session, event_id=None if args.rerun == "all" else int(args.rerun))

@@ -2,25 +2,9 @@
 
 from __future__ import annotations
 
-CATEGORIES: tuple[str, ...] = (
-    "suicide_risk",
-    "abuse_violence",
-    "mental_health",
-    "isolation",
-    "hikikomori",
-    "elderly_care",
-    "disability",
-    "health",
-    "poverty",
-    "employment",
-    "housing",
-    "child_rearing",
-    "school",
-    "other",
-)
+from madoguchi.shared.categories import CATEGORY_IDS, CATEGORY_NAMES, CRISIS_CATEGORIES  # noqa: F401 - re-exported
 
-# Categories whose presence makes a message a crisis (categories.md, "Rules").
-CRISIS_CATEGORIES = frozenset({"suicide_risk", "abuse_violence"})
+CATEGORIES: tuple[str, ...] = CATEGORY_IDS
 
 CRISIS_KINDS: tuple[str, ...] = (
     "suicide",
@@ -33,19 +17,4 @@ CRISIS_KINDS: tuple[str, ...] = (
 
 INTENTS: tuple[str, ...] = ("greeting", "thanks", "talk_to_person", "how_to_use", "erase_data", "cancel")
 
-CATEGORY_NAMES_JA: dict[str, str] = {
-    "suicide_risk": "死にたい気持ち・自殺",
-    "abuse_violence": "虐待・DV・暴力",
-    "mental_health": "こころの不調",
-    "isolation": "孤立・孤独",
-    "hikikomori": "ひきこもり",
-    "elderly_care": "介護・高齢者・認知症",
-    "disability": "障がい",
-    "health": "健康・医療",
-    "poverty": "生活困窮・お金",
-    "employment": "仕事・就労",
-    "housing": "住まい",
-    "child_rearing": "妊娠・出産・子育て",
-    "school": "学校・不登校・いじめ",
-    "other": "その他",
-}
+CATEGORY_NAMES_JA: dict[str, str] = CATEGORY_NAMES

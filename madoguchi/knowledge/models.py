@@ -9,41 +9,8 @@ from sqlalchemy import JSON, Boolean, Date, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from madoguchi.shared import clock
+from madoguchi.shared.categories import CATEGORY_IDS, CATEGORY_NAMES, CRISIS_CATEGORIES  # noqa: F401 - re-exported
 from madoguchi.shared.db import Base, UTCDateTime
-
-CATEGORY_IDS = (
-    "suicide_risk",
-    "abuse_violence",
-    "mental_health",
-    "isolation",
-    "hikikomori",
-    "elderly_care",
-    "disability",
-    "health",
-    "poverty",
-    "employment",
-    "housing",
-    "child_rearing",
-    "school",
-    "other",
-)
-CATEGORY_NAMES = {
-    "suicide_risk": "死にたい気持ち・自殺",
-    "abuse_violence": "虐待・DV・暴力",
-    "mental_health": "こころの不調",
-    "isolation": "孤立・孤独",
-    "hikikomori": "ひきこもり",
-    "elderly_care": "介護・高齢者・認知症",
-    "disability": "障がい",
-    "health": "健康・医療",
-    "poverty": "生活困窮・お金",
-    "employment": "仕事・就労",
-    "housing": "住まい",
-    "child_rearing": "妊娠・出産・子育て",
-    "school": "学校・不登校・いじめ",
-    "other": "その他",
-}
-CRISIS_CATEGORIES = frozenset({"suicide_risk", "abuse_violence"})
 
 CRISIS_KINDS = ("suicide", "child_abuse", "domestic_violence", "elder_abuse", "sexual_violence", "general")
 CRISIS_KIND_NAMES = {

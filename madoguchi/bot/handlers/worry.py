@@ -13,8 +13,7 @@ from madoguchi.bot.models import Conversation
 from madoguchi.classifier import Prediction
 from madoguchi.knowledge.search import SearchResult
 from madoguchi.shared import clock
-
-CRISIS_CATEGORIES = ("suicide_risk", "abuse_violence")
+from madoguchi.shared.categories import CRISIS_CATEGORIES
 
 
 def respond(ctx: HandlerContext, conv: Conversation, prediction: Prediction, text: str) -> None:
