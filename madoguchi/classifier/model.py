@@ -80,7 +80,7 @@ def prepare_many(raws: list[str], rules: CrisisRules) -> list[Prepared]:
     defused = rules.defuse_many(texts, views)
     crisis_docs = [analyze_normalized(d) if d is not None else None for d in defused]
     rule_views = [
-        (c.folded.replace("ー", ""), c.lemmas) if c is not None else (v, d.lemmas)
+        _rule_views(c.folded.replace("ー", ""), c.lemmas) if c is not None else _rule_views(v, d.lemmas)
         for v, d, c in zip(views, docs, crisis_docs, strict=True)
     ]
     hits = rules.match_many(rule_views)
@@ -88,6 +88,14 @@ def prepare_many(raws: list[str], rules: CrisisRules) -> list[Prepared]:
         Prepared(language=lang, doc=d, crisis_doc=c, hits=h if lang != "other" else [])
         for lang, d, c, h in zip(languages, docs, crisis_docs, hits, strict=True)
     ]
+
+
+def _rule_views(view: str, lemmas: str) -> tuple[str, ...]:
+    # Simple Japanese is often typed with a space between words (もう おきたく ない); the rules also read it
+    # without the spaces. English keeps its spaces (the English patterns need word boundaries).
+    if " " in view:
+        return (view, lemmas, view.replace(" ", ""))
+    return (view, lemmas)
 
 
 _CRISIS_COLUMNS = np.asarray([CATEGORIES.index(c) for c in sorted(CRISIS_CATEGORIES)])
