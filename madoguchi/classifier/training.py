@@ -36,7 +36,7 @@ from madoguchi.classifier.model import (
     _SIGNAL_COLUMNS,
     DecisionParams,
     Prepared,
-    decide,
+    decide_many,
     prepare_many,
 )
 from madoguchi.classifier.tokenizer import DROPPED_POS, SPLIT_MODE
@@ -300,8 +300,9 @@ def held_out_figures(oof: OutOfFold, prepared: list[Prepared], examples: list[Ex
         th = tune_thresholds(cat_probs[~inside], Y[~inside])
         ct = tune_crisis_threshold(signals[~inside], crisis[~inside], caught[~inside])
         params = DecisionParams(th, ct, (), ())
-        for i in test:
-            predictions[i] = decide(oof.probs[i], oof.crisis_probs[i], prepared[i], params)
+        for i, p in zip(test, decide_many(oof.probs[test], oof.crisis_probs[test], [prepared[i] for i in test], params),
+                        strict=True):
+            predictions[i] = p
         f = evaluate([examples[i] for i in test], [predictions[i] for i in test])
         per_fold[name] = {k: f[k] for k in ("n", "macro_f1", "crisis_recall", "crisis_false_alarm", "crisis_missed")}
     figures = evaluate(examples, predictions)
