@@ -17,6 +17,7 @@ from re import _parser as sre_parse  # type: ignore[attr-defined]
 from typing import Any
 
 import numpy as np
+import scipy.sparse as sp
 import yaml
 
 from madoguchi.classifier.ngrams import lookup, ngram_codes, text_to_code
@@ -43,7 +44,8 @@ class PatternSet:
     """
 
     def __init__(self, patterns: list[str]) -> None:
-        self.regexes = [re.compile(p) for p in patterns]
+        # Multi-line: the views of a message are searched as one string, one view per line (see CrisisRules).
+        self.regexes = [re.compile(p, re.MULTILINE) for p in patterns]
         self.always: list[int] = []
         self.by_prefix: dict[str, list[int]] = {}
         for i, p in enumerate(patterns):
@@ -61,6 +63,15 @@ class PatternSet:
         self._codes = np.asarray(sorted(text_to_code(p) for p in self.by_prefix), dtype=np.int64)
         self._ids = {text_to_code(p): ids for p, ids in self.by_prefix.items()}
         self._sizes = (1, 2) if self.has_single else (2,)
+        self._always_sorted = sorted(self.always)
+        rows, cols = [], []
+        for k, code in enumerate(self._codes.tolist()):
+            for i in self._ids[code]:
+                rows.append(k)
+                cols.append(i)
+        self._incidence = sp.csr_matrix(
+            (np.ones(len(rows), dtype=np.int32), (rows, cols)), shape=(len(self._codes), len(patterns))
+        )
 
     def candidates(self, *views: str) -> list[int]:
         found = set(self.always)
@@ -86,16 +97,23 @@ class PatternSet:
             ok2 = (a[:-1] != 0) & (a[1:] != 0)
             codes.append(((a[:-1] << 21) | a[1:])[ok2])
             where.append(view_of[:-1][ok2])
-        out = [set(self.always) for _ in range(n)]
-        if codes and len(self._codes):
-            all_codes = np.concatenate(codes)
-            pos, found = lookup(self._codes, all_codes)
-            docs = owner[np.concatenate(where)[found]] if len(owner) else np.zeros(0, np.int64)
-            pairs = np.unique(docs * len(self._codes) + pos)
-            for doc, p in zip((pairs // len(self._codes)).tolist(), (pairs % len(self._codes)).tolist(),
-                              strict=True):
-                out[doc].update(self._ids[int(self._codes[p])])
-        return [sorted(c) for c in out]
+        if not codes or not len(self._codes):
+            return [list(self._always_sorted) for _ in range(n)]
+        all_codes = np.concatenate(codes)
+        pos, found = lookup(self._codes, all_codes)
+        docs = owner[np.concatenate(where)[found]] if len(owner) else np.zeros(0, np.int64)
+        # Which prefixes each message has (a 0/1 matrix) times which patterns each prefix can start
+        # (another): the non-zeros are the candidate patterns, with no Python loop over prefixes.
+        present = sp.csr_matrix(
+            (np.ones(len(docs), dtype=np.int32), (docs, pos)), shape=(n, len(self._codes))
+        )
+        present.sum_duplicates()
+        hits = (present @ self._incidence).tocsr()
+        hits.sort_indices()
+        indices, indptr = hits.indices.tolist(), hits.indptr.tolist()
+        if self.always:
+            return [sorted(set(indices[indptr[i] : indptr[i + 1]]).union(self.always)) for i in range(n)]
+        return [indices[indptr[i] : indptr[i + 1]] for i in range(n)]
 
 
 _PREFIX_LEN = 2
@@ -119,6 +137,8 @@ def _expansions(items: Any) -> set[str] | None:
                 if b is None:
                     return None
                 alts |= b
+        elif op in (sre_constants.AT, sre_constants.ASSERT, sre_constants.ASSERT_NOT):
+            alts = {""}  # zero-width: (?<![a-z])dv still starts with "dv"
         elif op is sre_constants.MAX_REPEAT and av[0] == 0 and av[1] == 1:
             sub = _expansions(av[2])
             alts = None if sub is None else sub | {""}
@@ -134,6 +154,18 @@ def _expansions(items: Any) -> set[str] | None:
 
 def _prefixes(items: Any) -> set[str] | None:
     """Two-character (or, for one-character patterns, one-character) prefixes every match starts with."""
+    if len(items) == 1 and items[0][0] is sre_constants.BRANCH:
+        # A top-level alternation: the union of its branches' prefixes (None if any branch has none).
+        union: set[str] = set()
+        for branch in items[0][1][1]:
+            sub = _prefixes(branch)
+            if sub is None:
+                first, nullable = _first_chars(branch)
+                sub = None if first is None or nullable else first
+            if sub is None:
+                return None
+            union |= sub
+        return union
     partial = {""}
     done: set[str] = set()
     for op, av in items:
@@ -247,10 +279,13 @@ class CrisisRules:
         Japanese and English families alike: Japanese text carries English phrases, and romanised
         Japanese ("owari ni shitai") is often detected as English.
         """
-        return self._match(views, self._patterns.candidates(*views))
+        return self._match(("\n".join(views),), self._patterns.candidates(*views))
 
     def match_many(self, views: Sequence[Sequence[str]]) -> list[list[Hit]]:
-        return [self._match(v, c) for v, c in zip(views, self._patterns.candidates_many(views), strict=True)]
+        # The views of one message are joined line by line and searched once per candidate pattern, not
+        # once per view: patterns do not cross "。" or (with ^ and $) a line end, so matches stay in one view.
+        candidates = self._patterns.candidates_many(views)
+        return [self._match(("\n".join(v),), c) for v, c in zip(views, candidates, strict=True)]
 
     def _match(self, views: Sequence[str], candidates: list[int]) -> list[Hit]:
         hits: dict[str, Hit] = {}

@@ -8,6 +8,7 @@ product: scikit-learn's per-call overhead in one-vs-rest predict_proba alone is 
 from __future__ import annotations
 
 import threading
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -80,7 +81,7 @@ def prepare_many(raws: list[str], rules: CrisisRules) -> list[Prepared]:
     defused = rules.defuse_many(texts, views)
     crisis_docs = [analyze_normalized(d) if d is not None else None for d in defused]
     rule_views = [
-        (c.folded.replace("ー", ""), c.lemmas) if c is not None else (v, d.lemmas)
+        _rule_views(c.folded.replace("ー", ""), c.lemmas) if c is not None else _rule_views(v, d.lemmas)
         for v, d, c in zip(views, docs, crisis_docs, strict=True)
     ]
     hits = rules.match_many(rule_views)
@@ -88,6 +89,14 @@ def prepare_many(raws: list[str], rules: CrisisRules) -> list[Prepared]:
         Prepared(language=lang, doc=d, crisis_doc=c, hits=h if lang != "other" else [])
         for lang, d, c, h in zip(languages, docs, crisis_docs, hits, strict=True)
     ]
+
+
+def _rule_views(view: str, lemmas: str) -> tuple[str, ...]:
+    # Simple Japanese is often typed with a space between words (もう おきたく ない); the rules also read it
+    # without the spaces. English keeps its spaces (the English patterns need word boundaries).
+    if " " in view:
+        return (view, lemmas, view.replace(" ", ""))
+    return (view, lemmas)
 
 
 _CRISIS_COLUMNS = np.asarray([CATEGORIES.index(c) for c in sorted(CRISIS_CATEGORIES)])
@@ -111,73 +120,108 @@ def decide(
     params: DecisionParams,
     english: KeywordMatcher | None = None,
 ) -> Prediction:
-    """Labels, crisis, kinds and intent from the head probabilities (shared by training and run time)."""
+    """Labels, crisis, kinds and intent from one message's head probabilities."""
+    return decide_many(probs[None, :], crisis_probs[None, :], [prepared], params, english)[0]
+
+
+def decide_many(
+    probs: np.ndarray,
+    crisis_probs: np.ndarray,
+    prepared: Sequence[Prepared],
+    params: DecisionParams,
+    english: KeywordMatcher | None = None,
+) -> list[Prediction]:
+    """Labels, crisis, kinds and intent from head probabilities, one row per message (shared by training
+    and run time). The numeric work is done for the whole batch; the loop only assembles answers."""
     n = len(CATEGORIES)
-    language = prepared.language
-    text = prepared.doc.text
-    hits = prepared.hits
-    if language == "other" or not text:
-        return Prediction([], {c: 0.0 for c in CATEGORIES}, False, [], 0.0, None, language, True)
-
-    intent_block = probs[n + 1 + len(params.kinds) :]
-    intent = None
-    if len(intent_block):
-        best = int(np.argmax(intent_block))
-        if best > 0 and intent_block[best] >= INTENT_MIN_PROBABILITY and len(text) <= INTENT_MAX_CHARS:
-            intent = params.intents[best]
-
-    if language == "en":
-        labels = english.match(text) if english else []
-        scores = {c: (1.0 if c in labels else 0.0) for c in CATEGORIES}
-        signal = 0.0
+    n_kinds = len(params.kinds)
+    # The crisis categories are read from the message with hard negatives cut out (死ぬほど忙しい).
+    values = probs[:, :n].copy()
+    values[:, _CRISIS_COLUMNS] = crisis_probs[:, _CRISIS_COLUMNS]
+    passed_rows = (values >= params.thresholds).tolist()
+    score_rows = values.astype(np.float64).round(4).tolist()
+    signals = crisis_probs[:, _SIGNAL_COLUMNS].max(axis=1).astype(np.float64).tolist()
+    # The fallback label is never a crisis category: crisis is decided by the signal and the rules alone.
+    fallback = values.copy()
+    fallback[:, _CRISIS_COLUMNS] = -1.0
+    best_categories = fallback.argmax(axis=1).tolist()
+    intent_block = probs[:, n + 1 + n_kinds :]
+    if intent_block.shape[1]:
+        best_intents = intent_block.argmax(axis=1).tolist()
+        best_intent_p = intent_block.max(axis=1).tolist()
     else:
-        # The crisis categories are read from the message with hard negatives cut out (死ぬほど忙しい).
-        values = probs[:n].copy()
-        values[_CRISIS_COLUMNS] = crisis_probs[_CRISIS_COLUMNS]
-        passed = (values >= params.thresholds).tolist()
-        scores = dict(zip(CATEGORIES, values.astype(np.float64).round(4).tolist(), strict=True))
-        labels = [c for c, ok in zip(CATEGORIES, passed, strict=True) if ok]
-        signal = float(crisis_probs[_SIGNAL_COLUMNS].max())
-    if intent is not None:
-        labels = []
-    for hit in hits:
-        if hit.label and hit.label not in labels:
-            labels.append(hit.label)
-            scores[hit.label] = max(scores[hit.label], 1.0)
-    labels = [c for c in CATEGORIES if c in labels]
+        best_intents = best_intent_p = [0] * len(prepared)
+    kind_block = crisis_probs[:, n + 1 : n + 1 + n_kinds]
+    kind_rows = kind_block.tolist()
+    crisis_threshold = params.crisis_threshold
+    intent_crisis_threshold = max(crisis_threshold, 0.5)
+    out = []
+    for i, prep in enumerate(prepared):
+        language = prep.language
+        text = prep.doc.text
+        hits = prep.hits
+        if language == "other" or not text:
+            out.append(Prediction([], dict.fromkeys(CATEGORIES, 0.0), False, [], 0.0, None, language, True))
+            continue
+        intent = None
+        best = best_intents[i]
+        if best > 0 and best_intent_p[i] >= INTENT_MIN_PROBABILITY and len(text) <= INTENT_MAX_CHARS:
+            intent = params.intents[best]
+        if language == "en":
+            labels = english.match(text) if english else []
+            scores = {c: (1.0 if c in labels else 0.0) for c in CATEGORIES}
+            signal = 0.0
+        else:
+            scores = dict(zip(CATEGORIES, score_rows[i], strict=True))
+            labels = [c for c, ok in zip(CATEGORIES, passed_rows[i], strict=True) if ok]
+            if not labels and intent is None:
+                # A worry is about something: when no category clears its threshold, the likeliest one is
+                # kept (the answer stays `uncertain`, so the bot asks). +0.006 macro-F1 on grouped folds.
+                labels = [CATEGORIES[best_categories[i]]]
+            signal = signals[i]
+        if intent is not None:
+            labels = []
+        if hits:
+            for hit in hits:
+                if hit.label and hit.label not in labels:
+                    labels.append(hit.label)
+                    scores[hit.label] = max(scores[hit.label], 1.0)
+            labels = [c for c in CATEGORIES if c in labels]
 
-    # A message the intent model reads as a greeting, thanks or request is short and says what it wants;
-    # there only an expression or a clear model signal (not the low recall-first threshold) makes a crisis.
-    threshold = params.crisis_threshold if intent is None else max(params.crisis_threshold, 0.5)
-    crisis = bool(hits) or signal >= threshold or bool(CRISIS_CATEGORIES.intersection(labels))
-    crisis_score = 1.0 if hits else signal
-    kinds: list[str] = []
-    if crisis:
-        kinds = [h.kind for h in hits if h.kind]
-        if "suicide_risk" in labels:
-            kinds.append("suicide")
-        if language != "en":
-            kind_probs = crisis_probs[n + 1 : n + 1 + len(params.kinds)]
-            kinds += [k for k, p in zip(params.kinds, kind_probs, strict=True) if p >= 0.5]
-            if not kinds and len(kind_probs):
-                kinds.append(params.kinds[int(np.argmax(kind_probs))])
-        if not kinds:
-            kinds.append("other_danger")
-    kinds = list(dict.fromkeys(kinds))
+        # A message the intent model reads as a greeting, thanks or request is short and says what it
+        # wants; there only an expression or a clear model signal (not the low recall-first threshold)
+        # makes a crisis.
+        threshold = crisis_threshold if intent is None else intent_crisis_threshold
+        crisis = bool(hits) or signal >= threshold or "suicide_risk" in labels or "abuse_violence" in labels
+        kinds: list[str] = []
+        if crisis:
+            kinds = [h.kind for h in hits if h.kind]
+            if "suicide_risk" in labels:
+                kinds.append("suicide")
+            if language != "en" and n_kinds:
+                kind_probs = kind_rows[i]
+                kinds += [k for k, p in zip(params.kinds, kind_probs, strict=True) if p >= 0.5]
+                if not kinds:
+                    kinds.append(params.kinds[int(np.argmax(kind_probs))])
+            if not kinds:
+                kinds.append("other_danger")
+            kinds = list(dict.fromkeys(kinds))
 
-    top = max((scores[c] for c in labels), default=0.0)
-    uncertain = intent is None and not crisis and (not labels or top < CONFIDENT_SCORE)
-    return Prediction(
-        labels=labels,
-        scores=scores,
-        crisis=crisis,
-        crisis_kinds=kinds,
-        crisis_score=round(crisis_score, 4),
-        intent=intent,
-        language=language,
-        uncertain=uncertain,
-        crisis_expressions=[h.family for h in hits],
-    )
+        top = max((scores[c] for c in labels), default=0.0)
+        out.append(
+            Prediction(
+                labels=labels,
+                scores=scores,
+                crisis=crisis,
+                crisis_kinds=kinds,
+                crisis_score=1.0 if hits else round(signal, 4),
+                intent=intent,
+                language=language,
+                uncertain=intent is None and not crisis and (not labels or top < CONFIDENT_SCORE),
+                crisis_expressions=[h.family for h in hits],
+            )
+        )
+    return out
 
 
 class Classifier:
@@ -243,15 +287,10 @@ class Classifier:
         extra = [p.crisis_doc for p in prepared if p.crisis_doc is not None]
         z = (self.vectorizer.transform_batch(docs + extra) @ self.weights) + self.bias
         probs = self._probs(np.asarray(z))
-        out = []
-        j = len(docs)
-        for i, p in enumerate(prepared):
-            crisis_probs = probs[i]
-            if p.crisis_doc is not None:
-                crisis_probs = probs[j]
-                j += 1
-            out.append(decide(probs[i], crisis_probs, p, self.params, self.english))
-        return out
+        crisis_rows = np.arange(len(docs))
+        with_defused = [i for i, p in enumerate(prepared) if p.crisis_doc is not None]
+        crisis_rows[with_defused] = np.arange(len(docs), len(docs) + len(extra))
+        return decide_many(probs[: len(docs)], probs[crisis_rows], prepared, self.params, self.english)
 
     # --- explanations ------------------------------------------------------------------------
 

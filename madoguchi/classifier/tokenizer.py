@@ -14,6 +14,7 @@ table is in README.md, "Choices measured"):
 from __future__ import annotations
 
 import threading
+from itertools import compress
 
 from sudachipy import Dictionary, SplitMode
 
@@ -23,26 +24,19 @@ SPLIT_MODE = "A"
 
 
 class SudachiTokenizer:
-    """A Sudachi tokenizer with the POS filter resolved to ids once (a set lookup per morpheme)."""
+    """A Sudachi tokenizer with the POS filter resolved to ids once (a list lookup per morpheme)."""
 
     def __init__(self, mode: str = SPLIT_MODE, dropped_pos: frozenset[str] = DROPPED_POS) -> None:
         self._dictionary = Dictionary(dict="core")
         self._tokenizer = self._dictionary.tokenizer(mode=getattr(SplitMode, mode))
         self._dropped_pos = dropped_pos
-        self._pos_cache: dict[int, bool] = {}
+        # The POS filter as a list indexed by POS id (one C-level lookup per morpheme, no Python call).
+        self._keep_by_pos: list[bool] = []
+        while (pos := self._dictionary.pos_of(len(self._keep_by_pos))) is not None:
+            self._keep_by_pos.append(pos[0] not in dropped_pos)
         # Sudachi raises on concurrent use of one tokenizer; the lock keeps one tokenizer per process safe.
         self._lock = threading.Lock()
         self._out = self._tokenizer.tokenize("")
-
-    def _pos(self, pos_id: int) -> tuple[str, ...]:
-        return tuple(self._dictionary.pos_of(pos_id))
-
-    def _keep(self, pos_id: int) -> bool:
-        keep = self._pos_cache.get(pos_id)
-        if keep is None:
-            keep = self._pos(pos_id)[0] not in self._dropped_pos
-            self._pos_cache[pos_id] = keep
-        return keep
 
     def forms(self, text: str) -> tuple[list[str], list[str]]:
         """(all normalized forms, those kept by the POS filter) of already-normalised text.
@@ -51,12 +45,11 @@ class SudachiTokenizer:
         """
         if not text:
             return [], []
-        keep = self._keep
         with self._lock:
             morphemes = self._tokenizer.tokenize(text, out=self._out)
             forms = [m.normalized_form() for m in morphemes]
             pos_ids = [m.part_of_speech_id() for m in morphemes]
-        return forms, [f for f, p in zip(forms, pos_ids, strict=True) if keep(p)]
+        return forms, list(compress(forms, map(self._keep_by_pos.__getitem__, pos_ids)))
 
     def raw(self, text: str) -> int:
         """Raw tokenisation (the benchmark floor): tokenize and read each morpheme's surface."""

@@ -17,8 +17,11 @@ def test_metadata(classifier_model_path: Path) -> None:
     assert meta["trained_at"] and meta["version"]
     assert {"SudachiPy", "sudachidict-core", "scikit-learn", "numpy"} <= set(meta["libraries"])
     assert meta["training_seconds"] > 0  # the time depends on the machine; README quotes it
-    held = meta["evaluation"]["held_out_folds"]
-    assert {"per_category", "micro_f1", "macro_f1", "crisis_recall", "crisis_false_alarm"} <= set(held)
+    for key in ("grouped_folds", "random_folds"):
+        held = meta["evaluation"][key]
+        assert {"per_category", "micro_f1", "macro_f1", "crisis_recall", "crisis_false_alarm"} <= set(held)
+    # Grouped folds hold out one corpus file (one writer) at a time.
+    assert set(meta["evaluation"]["grouped_folds"]["per_fold"]) == set(meta["config"]["grouped_folds"])
 
 
 def _rewrite_header(src: Path, dst: Path, **changes: object) -> None:

@@ -70,3 +70,35 @@ def test_crisis_categories_imply_crisis(classifier: Classifier) -> None:
     for text in ["もう生きていたくない", "彼氏に殴られてあざができた"]:
         p = classifier.classify(text)
         assert p.crisis and {"suicide_risk", "abuse_violence"} & set(p.labels)
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        ("ねる とき、もう おきたく ない", "suicide"),  # simple Japanese typed with spaces
+        ("となり の いえ、ひ が でてる", "other_danger"),
+        ("今までありがとう。みんなによろしく", "suicide"),
+        ("氏にたい", "suicide"),
+        ("市にたい", "suicide"),
+        ("kms fr", "suicide"),
+        ("夫が私の在留カードを隠して返してくれない", "domestic_violence"),
+        ("ママが家に入れてくれない", "child_abuse"),
+    ],
+)
+def test_second_round_families(classifier: Classifier, text: str, kind: str) -> None:
+    p = classifier.classify(text)
+    assert p.crisis and kind in p.crisis_kinds, (text, p.crisis_expressions, p.crisis_kinds)
+
+
+def test_unsure_means_crisis_reads_fear_at_home(classifier: Classifier) -> None:
+    p = classifier.classify("父が怖くて家にいられない")
+    assert p.crisis and "unsure_means_crisis" in p.crisis_expressions and p.crisis_kinds
+
+
+def test_prefix_index_sees_through_lookarounds_and_alternations() -> None:
+    from madoguchi.classifier.crisis import PatternSet
+
+    ps = PatternSet(["(?<![a-z])dv(?![a-z])", "(もう|)いらないから|ぜんぶあげた"])
+    assert ps.always == []
+    assert "dv" in ps.by_prefix and "いら" in ps.by_prefix and "ぜん" in ps.by_prefix
+    assert ps.candidates_many([("夫のdvがこわい",), ("今日は晴れ",)]) == [[0], []]

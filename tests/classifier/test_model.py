@@ -85,3 +85,14 @@ def test_explain_names_the_terms_behind_a_label(classifier: Classifier) -> None:
     assert any("消え" in t for t in crisis_terms)
     with pytest.raises(ValueError):
         classifier.explain(text, "no_such_label")
+
+
+def test_a_worry_keeps_its_likeliest_non_crisis_category(classifier: Classifier) -> None:
+    """When no category clears its threshold the likeliest one is kept, flagged uncertain; never a crisis one."""
+    for text in ["うーん", "なんかもやもやする", "ちょっと聞きたいことがあって"]:
+        p = classifier.classify(text)
+        if p.intent is None and not p.crisis:
+            assert len(p.labels) >= 1
+            assert not {"suicide_risk", "abuse_violence"} & set(p.labels)
+    greeting = classifier.classify("こんにちは")
+    assert greeting.intent == "greeting" and greeting.labels == []
