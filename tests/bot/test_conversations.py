@@ -60,6 +60,16 @@ def town_3s(
         yield b
 
 
+@pytest.fixture
+def town_30s(
+    db_url: str, committing_db: sessionmaker[Session], fake_line: FakeLine, tmp_path: Any, classifier: Any
+) -> Iterator[BotServer]:
+    """A long coalescing window: an answer within 15 s proves the window was skipped, however loaded the machine."""
+    with running_bot(db_url, committing_db, fake_line, tmp_path, classifier, MADOGUCHI_COALESCE_WINDOW_S=30.0) as b:
+        _load_demo(committing_db)
+        yield b
+
+
 def consented(bot: BotServer) -> Resident:
     r = Resident(bot)
     r.follow()
@@ -184,20 +194,19 @@ def test_the_default_window_waits_three_seconds_after_the_last_fragment(town_3s:
     time.sleep(1.0)
     r.say("払えなくて困っています")
     sent_at = time.monotonic()
-    ack, _, _ = r.next(3, timeout=10)
+    ack, _, _ = r.next(3, timeout=20)
     waited = time.monotonic() - sent_at
-    assert 2.5 <= waited <= 6.0, waited
+    # Not before the window has passed (a loaded machine can only make it later).
+    assert waited >= 2.5, waited
     assert "お金や生活" in ack["text"]
     r.nothing_more()
 
 
-def test_a_crisis_skips_the_window(town_3s: BotServer) -> None:
-    r = consented(town_3s)
+def test_a_crisis_skips_the_window(town_30s: BotServer) -> None:
+    r = consented(town_30s)
     r.say("すみません")
-    started = time.monotonic()
     r.say("もう死にたい")
-    first, _, _ = r.next(3, timeout=10)
-    assert time.monotonic() - started < 2.5
+    first, _, _ = r.next(3, timeout=15)  # long before the 30 s window would end
     assert "心配" in first["text"]
 
 
@@ -561,12 +570,10 @@ def test_a_crisis_before_consent_is_kept_for_the_coordinator_and_the_resident_is
     r.nothing_more()
 
 
-def test_a_tap_after_the_fragments_ends_the_window_at_once(town_3s: BotServer) -> None:
-    r = consented(town_3s)
-    started = time.monotonic()
+def test_a_tap_after_the_fragments_ends_the_window_at_once(town_30s: BotServer) -> None:
+    r = consented(town_30s)
     r.say("家賃が払えません")
     r.send(sticker(r))
-    ack, _, _ = r.next(3, timeout=10)
+    ack, _, _ = r.next(3, timeout=15)  # long before the 30 s window would end
     [thanks] = r.next(1)
-    assert time.monotonic() - started < 2.5
     assert "お金や生活" in ack["text"] and "スタンプ" in thanks["text"]
