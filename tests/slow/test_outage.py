@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 from collections import Counter
 
@@ -34,8 +35,11 @@ def _wait_all(bot: BotServer, users: list[str], timeout: float = 60) -> None:
 
 
 def _assert_once(bot: BotServer, users: list[str]) -> None:
-    counts = Counter(len(bot.fake.state.sent_to(uid)) for uid in users)
-    assert set(counts) == {1}, f"messages per resident: {dict(counts)}"
+    """Every resident got their answer, and no message of it twice."""
+    for uid in users:
+        sent = Counter(json.dumps(m, sort_keys=True, ensure_ascii=False) for m in bot.fake.state.sent_to(uid))
+        assert sent, "nothing arrived"
+        assert max(sent.values()) == 1, f"a message arrived {max(sent.values())} times"
 
 
 def test_an_outage_longer_than_the_backoff_cap_loses_and_doubles_nothing(bot: BotServer) -> None:
@@ -48,8 +52,10 @@ def test_an_outage_longer_than_the_backoff_cap_loses_and_doubles_nothing(bot: Bo
     _wait_all(bot, users)
     _assert_once(bot, users)
     assert failures > 2 * N  # every row kept retrying through the outage
-    keys = {r.retry_key for r in bot.fake.state.requests_to("/v2/bot/message/push")}
-    assert len(keys) == N  # one key per row, reused on every retry
+    pushes = bot.fake.state.requests_to("/v2/bot/message/push")
+    accepted = [r for r in pushes if r.status == 200]
+    # One retry key per row, reused on every retry: as many keys as rows LINE accepted.
+    assert len({r.retry_key for r in pushes}) == len(accepted) == len({r.retry_key for r in accepted})
 
 
 def test_rate_limits_with_and_without_retry_after(bot: BotServer) -> None:
@@ -59,7 +65,7 @@ def test_rate_limits_with_and_without_retry_after(bot: BotServer) -> None:
     _wait_all(bot, users)
     _assert_once(bot, users)
     statuses = Counter(r.status for r in bot.fake.state.requests_to("/v2/bot/message/push"))
-    assert statuses[429] == N and statuses[200] == N
+    assert statuses[429] == N and statuses[200] >= N
 
 
 def test_quota_exhausted_mid_burst_then_restored(bot: BotServer) -> None:
