@@ -84,6 +84,9 @@ class PatternSet:
     def candidates_many(self, views: Sequence[Sequence[str]]) -> list[list[int]]:
         """candidates() for many messages at once (each a tuple of views), numpy calls per batch."""
         n = len(views)
+        if n <= _SMALL_BATCH:
+            # Building two sparse matrices costs more than it saves for a message or two (the webhook).
+            return [self.candidates(*vs) for vs in views]
         flat = [v.replace("\0", "") for vs in views for v in vs]
         owner = np.repeat(np.arange(n, dtype=np.int64), [len(vs) for vs in views])
         a = np.frombuffer("\0".join(flat).encode("utf-32-le"), dtype=np.uint32).astype(np.int64)
@@ -117,6 +120,7 @@ class PatternSet:
 
 
 _PREFIX_LEN = 2
+_SMALL_BATCH = 4
 _MAX_PREFIXES = 400
 
 

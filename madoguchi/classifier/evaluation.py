@@ -54,11 +54,13 @@ def keyword_baseline(texts: list[str]) -> list[SimplePrediction]:
     return out
 
 
-def char_ngram_baseline(texts: list[str], data_dir: Path | None = None) -> list[SimplePrediction]:
+def char_ngram_baseline(
+    texts: list[str], data_dir: Path | None = None, *, train: list[Example] | None = None
+) -> list[SimplePrediction]:
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.linear_model import LogisticRegression
 
-    train = load_corpus(data_dir).examples
+    train = train if train is not None else load_corpus(data_dir).examples
     vec = TfidfVectorizer(analyzer="char", ngram_range=(1, 3), sublinear_tf=True, min_df=2)
     X = vec.fit_transform([e.text for e in train])
     Xt = vec.transform(texts)
@@ -72,6 +74,21 @@ def char_ngram_baseline(texts: list[str], data_dir: Path | None = None) -> list[
     return [
         SimplePrediction([c for j, c in enumerate(CATEGORIES) if row[j] >= 0.5], bool(row[-1] >= 0.5)) for row in P
     ]
+
+
+def baselines_on_folds(examples: list[Example], folds: list[tuple[str, Any]]) -> dict[str, dict[str, Any]]:
+    """Both baselines on the same held-out folds as the model (the README's comparison): the char n-gram
+    baseline is trained on the other folds each time; keyword matching needs no training."""
+    predictions: list[Any] = [None] * len(examples)
+    for _, test in folds:
+        held = set(int(i) for i in test)
+        train = [e for i, e in enumerate(examples) if i not in held]
+        for i, p in zip(test, char_ngram_baseline([examples[i].text for i in test], train=train), strict=True):
+            predictions[i] = p
+    return {
+        "keyword": _brief(evaluate(examples, keyword_baseline([e.text for e in examples]))),
+        "char_ngram": _brief(evaluate(examples, predictions)),
+    }
 
 
 def run_eval(classifier: Classifier, path: Path, *, baselines: bool = True) -> dict[str, Any]:

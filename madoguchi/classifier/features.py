@@ -197,15 +197,21 @@ class Vectorizer:
         feat = np.concatenate([word_idx[keep], pos + n_words])
         doc = np.concatenate([word_doc[keep], all_where[found]])
         n_feat = self.n_features
-        keys, counts = np.unique(doc * n_feat + feat, return_counts=True)
-        row, col = np.divmod(keys, n_feat)
-        vals = (1.0 + np.log(counts.astype(np.float32))) * self.idf[col]
+        # Counting (message, feature) pairs through scipy's CSR construction (duplicates summed per row)
+        # is cheaper than one global sort of all pairs.
+        counts_m = sp.csr_matrix(
+            (np.ones(len(feat), dtype=np.float32), (doc, feat)), shape=(n_docs, n_feat), dtype=np.float32
+        )
+        counts_m.sum_duplicates()
+        col = counts_m.indices.astype(np.int64, copy=False)
+        indptr = counts_m.indptr
+        row = np.repeat(np.arange(n_docs, dtype=np.int64), np.diff(indptr))
+        vals = (1.0 + np.log(counts_m.data)) * self.idf[col]
         channel = (col >= n_words).astype(np.int64)
         group = row * 2 + channel
         norms = np.sqrt(np.bincount(group, weights=vals.astype(np.float64) ** 2, minlength=2 * n_docs))
         weights = np.where(channel == 1, self.char_weight, self.word_weight)
         vals = (vals * weights / np.maximum(norms[group], 1e-12)).astype(np.float32)
-        indptr = np.concatenate([[0], np.cumsum(np.bincount(row, minlength=n_docs))])
         return sp.csr_matrix((vals, col, indptr), shape=(n_docs, n_feat), dtype=np.float32)
 
     def state(self) -> dict:

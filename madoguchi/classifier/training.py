@@ -12,6 +12,7 @@ import logging
 import multiprocessing
 import os
 import platform
+import threading
 import time
 import warnings
 from dataclasses import dataclass
@@ -272,7 +273,14 @@ def out_of_fold(
     _FOLD_INPUT = (prepared, examples, intent_docs, terms)
     tests = [test for _, test in folds]
     try:
-        if WORKERS > 1 and len(tests) > 1 and "fork" in multiprocessing.get_all_start_methods():
+        # Fork only from a single-threaded process (the CLI, the test session): forking a server that has
+        # other threads running (ensure_model inside `serve`) could copy a lock held by one of them.
+        if (
+            WORKERS > 1
+            and len(tests) > 1
+            and threading.active_count() == 1
+            and "fork" in multiprocessing.get_all_start_methods()
+        ):
             with multiprocessing.get_context("fork").Pool(min(WORKERS, len(tests))) as pool:
                 results = pool.map(_fit_fold, tests, chunksize=1)
         else:
