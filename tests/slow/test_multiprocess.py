@@ -40,7 +40,7 @@ async def _post_all(urls: list[str], batches: list[list[dict]]) -> None:  # type
         await asyncio.gather(*(one(i, b) for i, b in enumerate(batches)))
 
 
-def test_web_and_worker_processes_share_postgresql_without_double_or_missed_handling(
+def test_web_and_worker_processes_share_one_database_without_double_or_missed_handling(
     db_url: str, committing_db: sessionmaker[Session], classifier_model_path: Path, tmp_path: Path
 ) -> None:
     fake = start_fake_line()
