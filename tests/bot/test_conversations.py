@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from datetime import datetime
 from typing import Any
 
@@ -51,22 +52,33 @@ def town(bot: BotServer) -> BotServer:
 
 
 @pytest.fixture
-def town_3s(
+def town_with_window(
     db_url: str, committing_db: sessionmaker[Session], fake_line: FakeLine, tmp_path: Any, classifier: Any
-) -> Iterator[BotServer]:
+) -> Callable[[float], AbstractContextManager[BotServer]]:
+    """The town with a given coalescing window (seconds)."""
+
+    @contextmanager
+    def make(window: float) -> Iterator[BotServer]:
+        with running_bot(
+            db_url, committing_db, fake_line, tmp_path, classifier, MADOGUCHI_COALESCE_WINDOW_S=window
+        ) as b:
+            _load_demo(committing_db)
+            yield b
+
+    return make
+
+
+@pytest.fixture
+def town_3s(town_with_window) -> Iterator[BotServer]:  # type: ignore[no-untyped-def]
     """The default coalescing window (3 s)."""
-    with running_bot(db_url, committing_db, fake_line, tmp_path, classifier, MADOGUCHI_COALESCE_WINDOW_S=3.0) as b:
-        _load_demo(committing_db)
+    with town_with_window(3.0) as b:
         yield b
 
 
 @pytest.fixture
-def town_30s(
-    db_url: str, committing_db: sessionmaker[Session], fake_line: FakeLine, tmp_path: Any, classifier: Any
-) -> Iterator[BotServer]:
+def town_30s(town_with_window) -> Iterator[BotServer]:  # type: ignore[no-untyped-def]
     """A long coalescing window: an answer within 15 s proves the window was skipped, however loaded the machine."""
-    with running_bot(db_url, committing_db, fake_line, tmp_path, classifier, MADOGUCHI_COALESCE_WINDOW_S=30.0) as b:
-        _load_demo(committing_db)
+    with town_with_window(30.0) as b:
         yield b
 
 
