@@ -11,7 +11,7 @@ import contextlib
 import logging
 import os
 import socket
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -56,7 +56,7 @@ class Runtime:
         self._events_wake = asyncio.Event()
         self._outbox_wake = asyncio.Event()
         self._loop: asyncio.AbstractEventLoop | None = None
-        self._last_beat: dict[str, object] = {}
+        self._last_beat: dict[str, datetime] = {}
         self._stopping = False
 
     async def start(self) -> None:
@@ -155,7 +155,7 @@ class Runtime:
     def _heartbeat(self, kind: str) -> None:
         now = clock.now()
         last = self._last_beat.get(kind)
-        if isinstance(last, type(now)) and now - last < HEARTBEAT_EVERY:
+        if last is not None and now - last < HEARTBEAT_EVERY:
             return
         self._last_beat[kind] = now
         with unit_of_work(self.factory) as session:

@@ -36,10 +36,6 @@ class GroupCommitWriter:
             loop.call_soon(self._flush)
         return await future
 
-    def close(self) -> None:
-        if self._pending:
-            self._flush()
-
     def _flush(self) -> None:
         self._scheduled = False
         while self._pending:

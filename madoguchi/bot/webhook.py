@@ -59,7 +59,6 @@ def make_router(
     router = APIRouter()
     validator = SignatureValidator(channel_secret)
     writer = GroupCommitWriter(factory)
-    router.on_shutdown = [writer.close]  # type: ignore[attr-defined]
 
     @router.post("/callback", include_in_schema=True, summary="LINE webhook")
     async def callback(request: Request) -> JSONResponse:
