@@ -9,7 +9,7 @@ and the common English ones. A match is a crisis whatever the model says. Hard n
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from re import _constants as sre_constants  # type: ignore[attr-defined]
@@ -20,7 +20,7 @@ import numpy as np
 import scipy.sparse as sp
 import yaml
 
-from madoguchi.classifier.ngrams import lookup, ngram_codes, text_to_code
+from madoguchi.classifier.ngrams import CodeIndex, lookup, ngram_codes, text_to_code
 from madoguchi.classifier.normalize import fold_kana
 
 EXPRESSIONS_FILE = Path(__file__).parent / "data" / "crisis_expressions.yml"
@@ -37,19 +37,29 @@ def _compile_pattern(pattern: str) -> str:
 
 
 class PatternSet:
-    """Many regexes, each run only when the message contains a two-character prefix it can start with.
+    """Many regexes, each run only when the message contains one of the two-character strings every match of
+    it must contain.
 
     One big alternation makes the regex engine try every pattern at every position (~0.5 ms a message);
-    indexing patterns by their possible prefixes keeps the rules at a few tens of microseconds.
+    indexing patterns by strings they need keeps the rules at a few tens of microseconds. The strings are
+    taken where the pattern is most specific (a kanji pair rather than the common kana its match may
+    start with: 死にたい is indexed by 死に, never by the prefix of an optional "もう").
     """
 
-    def __init__(self, patterns: list[str]) -> None:
+    def __init__(self, patterns: list[str], key_counts: Mapping[str, int] | None = None) -> None:
         # Multi-line: the views of a message are searched as one string, one view per line (see CrisisRules).
         self.regexes = [re.compile(p, re.MULTILINE) for p in patterns]
         self.always: list[int] = []
         self.by_prefix: dict[str, list[int]] = {}
+        if key_counts is None:
+            cost = _key_cost
+        else:
+            # Measured: in how many training messages each string occurs (CrisisRules.count_keys).
+            def cost(keys: set[str]) -> float:
+                return float(sum(key_counts.get(k, 0) + 1 for k in keys))
+
         for i, p in enumerate(patterns):
-            prefixes = _prefixes(sre_parse.parse(p))
+            prefixes = _required_keys(sre_parse.parse(p), cost)
             if prefixes is None:
                 first, nullable = _first_chars(sre_parse.parse(p))
                 prefixes = None if first is None or nullable else first
@@ -58,12 +68,20 @@ class PatternSet:
                 continue
             for prefix in prefixes:
                 self.by_prefix.setdefault(prefix, []).append(i)
-        self.has_single = any(len(p) == 1 for p in self.by_prefix)
 
         self._codes = np.asarray(sorted(text_to_code(p) for p in self.by_prefix), dtype=np.int64)
+        self._code_index = CodeIndex(self._codes)
         self._ids = {text_to_code(p): ids for p, ids in self.by_prefix.items()}
-        self._sizes = (1, 2) if self.has_single else (2,)
+        self._sizes = tuple(sorted({len(p) for p in self.by_prefix})) or (_PREFIX_LEN,)
         self._always_sorted = sorted(self.always)
+        # Which characters an index string can start with, which are whole one-character strings, and (hashed)
+        # which pairs two-or-three-character ones start with: only positions that pass are looked up.
+        self._starts = np.zeros(0x110000, dtype=bool)
+        self._starts[[ord(p[0]) for p in self.by_prefix]] = True
+        self._single = np.zeros(0x110000, dtype=bool)
+        self._single[[ord(p) for p in self.by_prefix if len(p) == 1]] = True
+        self._pairs = np.zeros(1 << 20, dtype=bool)
+        self._pairs[[_pair_slot(ord(p[0]), ord(p[1])) for p in self.by_prefix if len(p) > 1]] = True
         rows, cols = [], []
         for k, code in enumerate(self._codes.tolist()):
             for i in self._ids[code]:
@@ -87,39 +105,70 @@ class PatternSet:
         if n <= _SMALL_BATCH:
             # Building two sparse matrices costs more than it saves for a message or two (the webhook).
             return [self.candidates(*vs) for vs in views]
-        flat = [v.replace("\0", "") for vs in views for v in vs]
+        hits = self._hits(views)
+        indices, indptr = hits.indices.tolist(), hits.indptr.tolist()
+        if self.always:
+            return [sorted(set(indices[indptr[i] : indptr[i + 1]]).union(self.always)) for i in range(n)]
+        return [indices[indptr[i] : indptr[i + 1]] for i in range(n)]
+
+    def _hits(self, views: Sequence[Sequence[str]]) -> sp.csr_matrix:
+        """A (message x pattern) matrix whose non-zeros are the candidate patterns (sorted indices)."""
+        n = len(views)
+        flat = [v for vs in views for v in vs]  # normalised text and Sudachi forms hold no NUL
         owner = np.repeat(np.arange(n, dtype=np.int64), [len(vs) for vs in views])
-        a = np.frombuffer("\0".join(flat).encode("utf-32-le"), dtype=np.uint32).astype(np.int64)
+        a = np.frombuffer(("\0".join(flat) + "\0" * _PREFIX_LEN).encode("utf-32-le"), dtype=np.uint32)
         view_of = np.cumsum(a == 0)
+        # Only where an index string can start (a small share of positions), the codes of the strings of
+        # each length starting there (zero when the string would run over the end of a view).
+        at = np.flatnonzero(self._starts[a])
+        first, second = a[at], a[at + 1]
+        at = at[self._single[first] | self._pairs[_pair_slot(first, second)]]
         codes, where = [], []
-        if 1 in self._sizes:
-            ok = a != 0
-            codes.append(a[ok])
-            where.append(view_of[ok])
-        if len(a) > 1:
-            ok2 = (a[:-1] != 0) & (a[1:] != 0)
-            codes.append(((a[:-1] << 21) | a[1:])[ok2])
-            where.append(view_of[:-1][ok2])
+        code = np.zeros(len(at), dtype=np.int64)
+        inside = np.ones(len(at), dtype=bool)
+        for size in range(1, max(self._sizes) + 1):
+            ch = a[at + size - 1].astype(np.int64)
+            inside &= ch != 0
+            code = (code << 21) | ch
+            if size in self._sizes:
+                codes.append(code[inside])
+                where.append(view_of[at[inside]])
         if not codes or not len(self._codes):
-            return [list(self._always_sorted) for _ in range(n)]
-        all_codes = np.concatenate(codes)
-        pos, found = lookup(self._codes, all_codes)
+            return sp.csr_matrix((n, len(self.regexes)), dtype=np.int32)
+        pos = self._code_index.get(np.concatenate(codes))
+        found = pos >= 0
+        pos = pos[found]
         docs = owner[np.concatenate(where)[found]] if len(owner) else np.zeros(0, np.int64)
-        # Which prefixes each message has (a 0/1 matrix) times which patterns each prefix can start
-        # (another): the non-zeros are the candidate patterns, with no Python loop over prefixes.
+        # Which index strings each message has (a 0/1 matrix) times which patterns each string indexes
+        # (another): the non-zeros are the candidate patterns, with no Python loop over strings.
         present = sp.csr_matrix(
             (np.ones(len(docs), dtype=np.int32), (docs, pos)), shape=(n, len(self._codes))
         )
         present.sum_duplicates()
         hits = (present @ self._incidence).tocsr()
         hits.sort_indices()
-        indices, indptr = hits.indices.tolist(), hits.indptr.tolist()
-        if self.always:
-            return [sorted(set(indices[indptr[i] : indptr[i + 1]]).union(self.always)) for i in range(n)]
-        return [indices[indptr[i] : indptr[i + 1]] for i in range(n)]
+        return hits
+
+    def candidate_pairs(self, views: Sequence[Sequence[str]]) -> tuple[list[int], list[int]]:
+        """(message, pattern) pairs to try, in message order: candidates_many() without a list per message
+        (most messages have none)."""
+        if len(views) <= _SMALL_BATCH or self.always:
+            rows, cols = [], []
+            for r, c in enumerate(self.candidates_many(views)):
+                rows += [r] * len(c)
+                cols += c
+            return rows, cols
+        hits = self._hits(views)
+        rows = np.repeat(np.arange(len(views)), np.diff(hits.indptr))
+        return rows.tolist(), hits.indices.tolist()
 
 
-_PREFIX_LEN = 2
+def _pair_slot(first: Any, second: Any) -> Any:
+    return ((first & 0x3FF) << 10) | (second & 0x3FF)
+
+
+# Index strings are up to three characters long: two-character ones (ない, もう, ころ) are too common.
+_PREFIX_LEN = 3
 _SMALL_BATCH = 4
 _MAX_PREFIXES = 400
 
@@ -154,6 +203,48 @@ def _expansions(items: Any) -> set[str] | None:
         if len(out) > _MAX_PREFIXES:
             return None
     return out
+
+
+def _key_cost(keys: set[str]) -> float:
+    # How often such strings occur in ordinary messages, roughly, when no counts are at hand: the longer,
+    # the rarer; a kanji or a Latin letter rarer than kana; a single character very common.
+    cost = 0.0
+    for k in keys:
+        kana = all("\u3041" <= ch <= "\u309f" or ch in " 、。!?" for ch in k)
+        cost += {1: 30.0, 2: 3.0 if kana else 1.0}.get(len(k), 1.0 if kana else 0.3)
+    return cost
+
+
+def _key_options(items: Any) -> list[set[str]]:
+    """Sets of strings one of which every match contains: for each position of the pattern, the prefixes
+    of its remainder from there."""
+    options = []
+    for i in range(len(items)):
+        if items[i][0] in (sre_constants.AT, sre_constants.ASSERT, sre_constants.ASSERT_NOT):
+            continue
+        keys = _prefixes(list(items[i:]))
+        if keys:
+            options.append(keys)
+    return options
+
+
+def _required_keys(items: Any, cost: Callable[[set[str]], float] = _key_cost) -> set[str] | None:
+    """The cheapest of _key_options (the rarest strings), branch by branch at the top."""
+    if len(items) == 1 and items[0][0] is sre_constants.BRANCH:
+        union: set[str] = set()
+        for branch in items[0][1][1]:
+            sub = _required_keys(branch, cost)
+            if sub is None:
+                return _prefixes(items)
+            union |= sub
+        return union
+    return min(_key_options(items), key=cost, default=None)
+
+
+def _all_keys(items: Any) -> set[str]:
+    if len(items) == 1 and items[0][0] is sre_constants.BRANCH:
+        return set().union(*(_all_keys(b) for b in items[0][1][1]))
+    return set().union(*_key_options(items))
 
 
 def _prefixes(items: Any) -> set[str] | None:
@@ -249,7 +340,7 @@ class Hit:
 class CrisisRules:
     """Compiled expression families: one combined regex per language, one for hard negatives."""
 
-    def __init__(self, spec: dict) -> None:
+    def __init__(self, spec: dict, key_counts: Mapping[str, int] | None = None) -> None:
         self.spec = spec
         self.families: list[Family] = []
         patterns: list[str] = []
@@ -268,14 +359,26 @@ class CrisisRules:
             for p in fam["patterns"]:
                 patterns.append(_compile_pattern(p))
                 self._family_of.append(i)
-        self._patterns = PatternSet(patterns)
+        self._patterns = PatternSet(patterns, key_counts)
         negatives = spec.get("hard_negatives", {})
         self.hard_negative_examples = tuple(negatives.get("examples", []))
-        self._negatives = PatternSet([_compile_pattern(p) for p in negatives.get("patterns", [])])
+        self._negatives = PatternSet([_compile_pattern(p) for p in negatives.get("patterns", [])], key_counts)
 
     @classmethod
     def from_file(cls, path: Path = EXPRESSIONS_FILE) -> CrisisRules:
         return cls(yaml.safe_load(path.read_text(encoding="utf-8")))
+
+    def count_keys(self, views: Sequence[str]) -> dict[str, int]:
+        """In how many of these texts each string the patterns could be indexed by occurs (training counts
+        them on the corpus, so that each pattern is indexed by the strings ordinary messages rarely hold)."""
+        keys: set[str] = set()
+        for regex in self._patterns.regexes + self._negatives.regexes:
+            keys |= _all_keys(sre_parse.parse(regex.pattern))
+        counts = dict.fromkeys(sorted(keys), 0)
+        for view in views:
+            for k in {view[i : i + n] for n in range(1, _PREFIX_LEN + 1) for i in range(len(view) - n + 1)} & keys:
+                counts[k] += 1
+        return counts
 
     def match(self, *views: str) -> list[Hit]:
         """Every family that matches one of the views (rule_view text, joined normalized forms).
@@ -283,31 +386,34 @@ class CrisisRules:
         Japanese and English families alike: Japanese text carries English phrases, and romanised
         Japanese ("owari ni shitai") is often detected as English.
         """
-        return self._match(("\n".join(views),), self._patterns.candidates(*views))
+        return self.match_many([views])[0]
 
     def match_many(self, views: Sequence[Sequence[str]]) -> list[list[Hit]]:
         # The views of one message are joined line by line and searched once per candidate pattern, not
         # once per view: patterns do not cross "。" or (with ^ and $) a line end, so matches stay in one view.
-        candidates = self._patterns.candidates_many(views)
-        return [self._match(("\n".join(v),), c) for v, c in zip(views, candidates, strict=True)]
-
-    def _match(self, views: Sequence[str], candidates: list[int]) -> list[Hit]:
-        hits: dict[str, Hit] = {}
-        regexes = self._patterns.regexes
-        for i in candidates:
-            family = self.families[self._family_of[i]]
-            if family.id in hits:
+        joined = ["\n".join(v) for v in views]
+        found: dict[int, dict[int, Hit]] = {}
+        regexes, family_of, families = self._patterns.regexes, self._family_of, self.families
+        for row, i in zip(*self._patterns.candidate_pairs(views), strict=True):
+            f = family_of[i]
+            seen = found.get(row)
+            if seen is not None and f in seen:
                 continue
-            for view in views:
-                m = regexes[i].search(view)
-                if m:
-                    hits[family.id] = Hit(family.id, family.kind, family.label, m.group(0))
-                    break
-        return [hits[f.id] for f in self.families if f.id in hits]
+            m = regexes[i].search(joined[row])
+            if m:
+                family = families[f]
+                found.setdefault(row, {})[f] = Hit(family.id, family.kind, family.label, m.group(0))
+        # Hits in the order of the families in the file.
+        return [[seen[f] for f in sorted(seen)] if (seen := found.get(r)) else [] for r in range(len(views))]
 
     def defuse_many(self, texts: Sequence[str], views: Sequence[str]) -> list[str | None]:
-        candidates = self._negatives.candidates_many([(v,) for v in views])
-        return [self.defuse(t, v, c) if c else None for t, v, c in zip(texts, views, candidates, strict=True)]
+        candidates: dict[int, list[int]] = {}
+        for row, i in zip(*self._negatives.candidate_pairs([(v,) for v in views]), strict=True):
+            candidates.setdefault(row, []).append(i)
+        out: list[str | None] = [None] * len(texts)
+        for row, c in candidates.items():
+            out[row] = self.defuse(texts[row], views[row], c)
+        return out
 
     def defuse(self, normalized: str, view: str | None = None, candidates: list[int] | None = None) -> str | None:
         """The message with hard-negative spans cut out, or None when it has none."""
@@ -319,9 +425,10 @@ class CrisisRules:
             return None
         # Map positions in the view (no "ー") back to the normalised text.
         folded = fold_kana(normalized)
-        positions = [i for i, ch in enumerate(folded) if ch != "ー"]
-        keep = [True] * len(normalized)
+        if "ー" in folded:
+            positions = [i for i, ch in enumerate(folded) if ch != "ー"]
+            spans = [(positions[start], positions[end - 1] + 1) for start, end in spans]
+        out = list(normalized)
         for start, end in spans:
-            for i in range(positions[start], positions[end - 1] + 1):
-                keep[i] = False
-        return "".join(ch if k else " " for ch, k in zip(normalized, keep, strict=True)).strip()
+            out[start:end] = " " * (end - start)
+        return "".join(out).strip()

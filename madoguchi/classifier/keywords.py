@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import yaml
@@ -25,10 +26,17 @@ class KeywordMatcher:
         self.keywords = {
             cat: [self._view(normalize(str(k))) for k in spec.get(cat, {}).get(lang, [])] for cat in CATEGORIES
         }
+        # One search per category instead of one substring test per keyword (English is read this way on
+        # every English message).
+        self._patterns = [
+            (cat, re.compile("|".join(map(re.escape, sorted(words, key=len, reverse=True)))))
+            for cat, words in self.keywords.items()
+            if words
+        ]
 
     def _view(self, normalized: str) -> str:
         return rule_view(normalized) if self.lang == "ja" else normalized
 
     def match(self, normalized: str) -> list[str]:
         view = self._view(normalized)
-        return [cat for cat, words in self.keywords.items() if any(w in view for w in words)]
+        return [cat for cat, pattern in self._patterns if pattern.search(view)]

@@ -17,11 +17,11 @@ import numpy as np
 
 from madoguchi.classifier import artifact
 from madoguchi.classifier.crisis import CrisisRules, Hit
-from madoguchi.classifier.features import Analyzed, Vectorizer, analyze_normalized
+from madoguchi.classifier.features import Analyzed, Vectorizer, analyze_many
 from madoguchi.classifier.keywords import KeywordMatcher
 from madoguchi.classifier.labels import CATEGORIES, CRISIS_CATEGORIES
 from madoguchi.classifier.language import detect_language
-from madoguchi.classifier.normalize import normalize
+from madoguchi.classifier.normalize import normalize_many
 
 # An intent only stands for the whole message when the message is short; a long one is a worry that also
 # asks for something ("人と話したい。母の介護が…" keeps its labels).
@@ -79,12 +79,13 @@ def prepare(raw: str, rules: CrisisRules) -> Prepared:
 
 def prepare_many(raws: list[str], rules: CrisisRules) -> list[Prepared]:
     """Read messages for scoring; the crisis rules run over the whole batch at once."""
-    texts = [normalize(r[:MAX_CHARS] if isinstance(r, str) else "") for r in raws]
+    texts = normalize_many([r[:MAX_CHARS] if isinstance(r, str) else "" for r in raws])
     languages = [detect_language(t) for t in texts]
-    docs = [analyze_normalized(t) for t in texts]
+    docs = analyze_many(texts)
     views = [d.folded.replace("ー", "") for d in docs]  # rule_view(), from the fold analyze already did
     defused = rules.defuse_many(texts, views)
-    crisis_docs = [analyze_normalized(d) if d is not None else None for d in defused]
+    reread = iter(analyze_many([d for d in defused if d is not None]))
+    crisis_docs = [next(reread) if d is not None else None for d in defused]
     rule_views = [
         _rule_views(c.folded.replace("ー", ""), c.lemmas) if c is not None else _rule_views(v, d.lemmas)
         for v, d, c in zip(views, docs, crisis_docs, strict=True)
@@ -102,6 +103,15 @@ def _rule_views(view: str, lemmas: str) -> tuple[str, ...]:
     if " " in view:
         return (view, lemmas, view.replace(" ", ""))
     return (view, lemmas)
+
+
+def rule_texts(prepared: Sequence[Prepared]) -> list[str]:
+    """What the crisis rules read of each message, joined (training counts the index strings on it)."""
+    out = []
+    for p in prepared:
+        d = p.crisis_doc or p.doc
+        out.append("\n".join(_rule_views(d.folded.replace("ー", ""), d.lemmas)))
+    return out
 
 
 _CRISIS_COLUMNS = np.asarray([CATEGORIES.index(c) for c in sorted(CRISIS_CATEGORIES)])
@@ -143,9 +153,16 @@ def decide_many(
     # The crisis categories are read from the message with hard negatives cut out (死ぬほど忙しい).
     values = probs[:, :n].copy()
     values[:, _CRISIS_COLUMNS] = crisis_probs[:, _CRISIS_COLUMNS]
-    passed_rows = (values >= params.thresholds).tolist()
+    passed = values >= params.thresholds
+    # The labels of a row as one integer (bit j: category j passed), mapped to the list once per pattern.
+    masks = (passed.astype(np.int64) << np.arange(n, dtype=np.int64)).sum(axis=1).tolist()
+    label_lists: dict[int, tuple[str, ...]] = {}
     score_rows = values.astype(np.float64).round(4).tolist()
-    signals = crisis_probs[:, _SIGNAL_COLUMNS].max(axis=1).astype(np.float64).tolist()
+    signal_values = crisis_probs[:, _SIGNAL_COLUMNS].max(axis=1).astype(np.float64)
+    signals = signal_values.tolist()
+    rounded_signals = signal_values.round(4).tolist()
+    # The best score among the passed labels (used unless rules, keywords or the fallback change them).
+    tops = np.where(passed, values, 0.0).max(axis=1).astype(np.float64).round(4).tolist()
     # The fallback label is never a crisis category: crisis is decided by the signal and the rules alone.
     fallback = values.copy()
     fallback[:, _CRISIS_COLUMNS] = -1.0
@@ -172,26 +189,37 @@ def decide_many(
         best = best_intents[i]
         if best > 0 and best_intent_p[i] >= INTENT_MIN_PROBABILITY and len(text) <= INTENT_MAX_CHARS:
             intent = params.intents[best]
-        if language == "en":
-            labels = english.match(text) if english else []
-            scores = {c: (1.0 if c in labels else 0.0) for c in CATEGORIES}
-            signal = 0.0
-        else:
-            scores = dict(zip(CATEGORIES, score_rows[i], strict=True))
-            labels = [c for c, ok in zip(CATEGORIES, passed_rows[i], strict=True) if ok]
-            if not labels and intent is None:
-                # A worry is about something: when no category clears its threshold, the likeliest one is
-                # kept (the answer stays `uncertain`, so the bot asks). +0.006 macro-F1 on grouped folds.
-                labels = [CATEGORIES[best_categories[i]]]
-            signal = signals[i]
+        scores = dict(zip(CATEGORIES, score_rows[i], strict=True))
+        mask = masks[i]
+        known = label_lists.get(mask)
+        if known is None:
+            known = label_lists[mask] = tuple(c for j, c in enumerate(CATEGORIES) if mask >> j & 1)
+        labels = list(known)
+        top = tops[i]
+        if language == "en" and english is not None:
+            # The corpus has English lines, so the model reads English too; the English keywords add what
+            # a few hundred lines cannot teach. (Keywords alone scored every English crisis 0.)
+            for c in english.match(text):
+                if c not in labels:
+                    labels.append(c)
+                    scores[c] = max(scores[c], 1.0)
+            labels = [c for c in CATEGORIES if c in labels]
+            top = max((scores[c] for c in labels), default=0.0)
+        if not labels and intent is None:
+            # A worry is about something: when no category clears its threshold, the likeliest one is
+            # kept (the answer stays `uncertain`, so the bot asks). +0.006 macro-F1 on grouped folds.
+            labels = [CATEGORIES[best_categories[i]]]
+            top = scores[labels[0]]
+        signal = signals[i]
         if intent is not None:
-            labels = []
+            labels, top = [], 0.0
         if hits:
             for hit in hits:
                 if hit.label and hit.label not in labels:
                     labels.append(hit.label)
                     scores[hit.label] = max(scores[hit.label], 1.0)
             labels = [c for c in CATEGORIES if c in labels]
+            top = max((scores[c] for c in labels), default=0.0)
 
         # A message the intent model reads as a greeting, thanks or request is short and says what it
         # wants; there only an expression or a clear model signal (not the low recall-first threshold)
@@ -203,7 +231,7 @@ def decide_many(
             kinds = [h.kind for h in hits if h.kind]
             if "suicide_risk" in labels:
                 kinds.append("suicide")
-            if language != "en" and n_kinds:
+            if n_kinds:
                 kind_probs = kind_rows[i]
                 kinds += [k for k, p in zip(params.kinds, kind_probs, strict=True) if p >= KIND_THRESHOLD]
                 if not kinds:
@@ -212,14 +240,13 @@ def decide_many(
                 kinds.append("other_danger")
             kinds = list(dict.fromkeys(kinds))
 
-        top = max((scores[c] for c in labels), default=0.0)
         out.append(
             Prediction(
                 labels=labels,
                 scores=scores,
                 crisis=crisis,
                 crisis_kinds=kinds,
-                crisis_score=1.0 if hits else round(signal, 4),
+                crisis_score=1.0 if hits else rounded_signals[i],
                 intent=intent,
                 language=language,
                 uncertain=intent is None and not crisis and (not labels or top < CONFIDENT_SCORE),
@@ -244,7 +271,7 @@ class Classifier:
             kinds=tuple(payload["kinds"]),
             intents=tuple(payload["intents"]),
         )
-        self.rules = CrisisRules(payload["crisis_expressions"])
+        self.rules = CrisisRules(payload["crisis_expressions"], payload["rule_key_counts"])
         self.english = KeywordMatcher(payload["keywords"], "en")
         self._intent_start = len(CATEGORIES) + 1 + len(self.params.kinds)
         self._names: list[str] | None = None
@@ -272,16 +299,9 @@ class Classifier:
             intents = e / e.sum(axis=-1, keepdims=True)
         return np.concatenate([p, intents], axis=-1)
 
-    def _row(self, doc: Analyzed) -> np.ndarray:
-        idx, vals = self.vectorizer.transform_one(doc)
-        z = vals @ self.weights[idx] + self.bias if len(idx) else self.bias.copy()
-        return self._probs(z)
-
     def classify(self, text: str) -> Prediction:
-        prepared = prepare(text if isinstance(text, str) else "", self.rules)
-        probs = self._row(prepared.doc)
-        crisis_probs = self._row(prepared.crisis_doc) if prepared.crisis_doc is not None else probs
-        return decide(probs, crisis_probs, prepared, self.params, self.english)
+        """One message: a batch of one, so it answers exactly as classify_many does."""
+        return self.classify_many([text if isinstance(text, str) else ""])[0]
 
     def classify_many(self, texts: list[str]) -> list[Prediction]:
         """Batch: features, rules and one sparse matrix product for all messages at once."""
@@ -290,7 +310,7 @@ class Classifier:
             return []
         docs = [p.doc for p in prepared]
         extra = [p.crisis_doc for p in prepared if p.crisis_doc is not None]
-        z = (self.vectorizer.transform_batch(docs + extra) @ self.weights) + self.bias
+        z = (self.vectorizer.transform(docs + extra) @ self.weights) + self.bias
         probs = self._probs(np.asarray(z))
         crisis_rows = np.arange(len(docs))
         with_defused = [i for i, p in enumerate(prepared) if p.crisis_doc is not None]
@@ -313,7 +333,6 @@ class Classifier:
             raise ValueError(f"unknown label {label!r}")
         if prepared.language == "en":
             terms += [w for w in self.english.keywords.get(label, []) if w in prepared.doc.text]
-            return terms[:k]
         crisis_side = label == "crisis" or label in CRISIS_CATEGORIES
         doc = prepared.crisis_doc if crisis_side and prepared.crisis_doc else prepared.doc
         idx, vals = self.vectorizer.transform_one(doc)

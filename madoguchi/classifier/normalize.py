@@ -9,39 +9,54 @@ from __future__ import annotations
 import re
 import unicodedata
 
+import numpy as np
+
 # Variation selectors, zero-width joiners and skin-tone modifiers change how an emoji looks, not what it says.
-# Control characters are dropped too (the n-gram codes in ngrams.py rely on there being no NUL).
+# Control characters are dropped too (the n-gram codes in ngrams.py rely on there being no NUL); "\n" is kept
+# here because normalize_many joins messages with it, and becomes a space at the end.
 _INVISIBLE = re.compile("[\x00-\x08\x0b-\x1f\x7f\u200b-\u200f\u2060\ufeff\ufe00-\ufe0f\U0001f3fb-\U0001f3ff]")
 # Wave dashes and dash-like marks typed as a long vowel ("なぁ〜", "すご～い" becomes "~" after NFKC).
 _WAVE = re.compile("[〜~∼―‐‑–—ｰ]+")
-_LONG_RUN = re.compile("ー{2,}")
 # A long-vowel mark right after hiragana is never standard spelling ("つらーい", "やだー"): drop it.
-_LONG_AFTER_HIRAGANA = re.compile("(?<=[\u3041-\u309f])ー")
-_SMALL_TSU_RUN = re.compile("([っッ])\\1+")
-_PUNCT_RUN = re.compile("([!?。、.,・])\\1+")
-# Any other character repeated three times or more keeps two copies: "しんどいいいい" -> "しんどいい",
-# "wwww" -> "ww"; two copies keep words like "ああ" and "はは" intact.
-_CHAR_RUN = re.compile("(.)\\1{2,}")
-_SPACES = re.compile("\\s+")
+_LONG_AFTER_HIRAGANA = re.compile("(?<=[\u3041-\u309f])ー+")
+# One pass for every run of a repeated character ("." does not cross the "\n" between messages).
+_RUN = re.compile("(.)\\1+")
+_ONE_COPY = frozenset("ーっッ!?。、.,・")
+_SPACES = re.compile("[^\\S\n]+")
 
 _KATAKANA_TO_HIRAGANA = {c: c - 0x60 for c in range(0x30A1, 0x30F7)}
 
 
 def normalize(text: str) -> str:
     """Canonical form of a message: NFKC, lower case, squeezed repeats and long vowels, emoji kept."""
-    if not text:
-        return ""
-    t = unicodedata.normalize("NFKC", text)
-    t = _INVISIBLE.sub("", t)
-    t = t.lower()
-    t = _WAVE.sub(_wave_replacement, t)
-    t = _LONG_RUN.sub("ー", t)
-    t = _LONG_AFTER_HIRAGANA.sub("", t)
-    t = _SMALL_TSU_RUN.sub("\\1", t)
-    t = _PUNCT_RUN.sub("\\1", t)
-    t = _CHAR_RUN.sub("\\1\\1", t)
-    t = _SPACES.sub(" ", t).strip()
-    return t
+    return normalize_many([text])[0] if text else ""
+
+
+def normalize_many(texts: list[str]) -> list[str]:
+    """normalize() of every message, the regular expressions run once over the batch joined line by line
+    (the same answers: no pattern crosses a line end), not once per message."""
+    if not texts:
+        return []
+    # NFKC per message: most are already normal, and the quick check only pays off on short strings.
+    joined = "\n".join(unicodedata.normalize("NFKC", t).replace("\n", " ") for t in texts)
+    joined = _INVISIBLE.sub("", joined).lower()
+    joined = _WAVE.sub(_wave_replacement, joined)
+    if "ー" in joined:
+        joined = _LONG_AFTER_HIRAGANA.sub("", joined)
+    joined = _RUN.sub(_squeeze, joined)
+    joined = _SPACES.sub(" ", joined)
+    return [t.strip() for t in joined.split("\n")]
+
+
+def _squeeze(match: re.Match[str]) -> str:
+    # Long vowels, small tsu and punctuation keep one copy ("えっっっ" -> "えっ", "!!!!" -> "!"); any other
+    # character repeated three times or more keeps two: "しんどいいいい" -> "しんどいい", "wwww" -> "ww", while
+    # words like "ああ" and "はは" stay intact.
+    run = match.group(0)
+    ch = run[0]
+    if ch in _ONE_COPY:
+        return ch
+    return run if len(run) == 2 else ch + ch
 
 
 def _wave_replacement(match: re.Match[str]) -> str:
@@ -58,6 +73,16 @@ def _is_kana(ch: str) -> bool:
 def fold_kana(text: str) -> str:
     """Katakana to hiragana, so that ツライ, つらい and ｼﾇ (after NFKC) are matched alike."""
     return text.translate(_KATAKANA_TO_HIRAGANA)
+
+
+def fold_kana_many(texts: list[str]) -> list[str]:
+    """fold_kana() of every text in one numpy pass (str.translate looks each character up in a dict).
+    The texts must not contain NUL (normalised text has none)."""
+    if not texts:
+        return []
+    a = np.frombuffer("\0".join(texts).encode("utf-32-le"), dtype=np.uint32).copy()
+    a[(a >= 0x30A1) & (a <= 0x30F6)] -= 0x60
+    return a.tobytes().decode("utf-32-le").split("\0")
 
 
 _EMOJI = re.compile("[\U0001f300-\U0001faff\u2600-\u27bf\U0001f000-\U0001f2ff\u2b00-\u2bff]")

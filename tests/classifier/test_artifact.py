@@ -17,11 +17,13 @@ def test_metadata(classifier_model_path: Path) -> None:
     assert meta["trained_at"] and meta["version"]
     assert {"SudachiPy", "sudachidict-core", "scikit-learn", "numpy"} <= set(meta["libraries"])
     assert meta["training_seconds"] > 0  # the time depends on the machine; README quotes it
-    for key in ("grouped_folds", "random_folds"):
-        held = meta["evaluation"][key]
-        assert {"per_category", "micro_f1", "macro_f1", "crisis_recall", "crisis_false_alarm"} <= set(held)
-    # Grouped folds hold out one corpus file (one writer) at a time.
-    assert set(meta["evaluation"]["grouped_folds"]["per_fold"]) == set(meta["config"]["grouped_folds"])
+    held = meta["evaluation"]["grouped_folds"]
+    assert {"per_category", "micro_f1", "macro_f1", "crisis_recall", "crisis_false_alarm"} <= set(held)
+    # Grouped folds hold out whole corpus files (writers): every file in exactly one fold.
+    folds = meta["config"]["grouped_folds"]
+    assert set(held["per_fold"]) == set(folds)
+    files = [name for fold in folds for name in fold.split("+")]
+    assert len(files) == len(set(files)) > len(folds) > 1
 
 
 def _rewrite_header(src: Path, dst: Path, **changes: object) -> None:
