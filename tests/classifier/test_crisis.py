@@ -117,7 +117,7 @@ def test_index_never_hides_a_match() -> None:
 
     rules = CrisisRules.from_file()
     texts = [e for fam in rules.spec["families"] for e in fam.get("examples", [])]
-    texts += list(rules.hard_negative_examples) + ["今日は晴れ", "", "もう だめ しにたい"]
+    texts += [*rules.hard_negative_examples, "今日は晴れ", "", "もう だめ しにたい"]
     docs = [analyze(t) for t in texts]
     views = [_rule_views(d.folded.replace("ー", ""), d.lemmas) for d in docs]
     everything = []
