@@ -329,7 +329,7 @@ class Family:
     examples: tuple[str, ...]
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Hit:
     family: str
     kind: str | None

@@ -31,7 +31,7 @@ _CHAR_BITS = 21
 _STOP = -2
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Analyzed:
     """One message after normalisation, as the model and the crisis rules read it."""
 
@@ -147,11 +147,17 @@ class Vectorizer:
 
     def transform_one(self, a: Analyzed) -> tuple[np.ndarray, np.ndarray]:
         """Sparse row as (indices, values): what the stacked weight matrix multiplies."""
-        row = self.transform([a])
-        return row.indices.astype(np.int64), row.data
+        vals, col, _ = self.rows([a])
+        return col, vals
 
     def transform(self, docs: Sequence[Analyzed]) -> sp.csr_matrix:
-        """TF-IDF rows of a batch, with numpy calls per batch rather than per message."""
+        """TF-IDF rows of a batch as a sparse matrix (training, the baselines)."""
+        vals, col, indptr = self.rows(docs)
+        return sp.csr_matrix((vals, col, indptr), shape=(len(docs), self.n_features), dtype=np.float32)
+
+    def rows(self, docs: Sequence[Analyzed]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """TF-IDF rows of a batch in CSR form (values, columns, row pointers), with numpy calls per batch
+        rather than per message; no scipy object (building one costs more than scoring a message)."""
         n_docs = len(docs)
         n_uni = len(self.word_vocab)
         # Word channel: unigrams, and bigrams of neighbouring kept words as integer codes.
@@ -165,7 +171,7 @@ class Vectorizer:
             feat_parts.append(pos[found] + n_uni)
             doc_parts.append(word_doc[:-1][ok][found])
         # Char channel: all messages joined by NUL (normalised text has none); n-grams spanning one dropped.
-        joined = "\0".join(d.folded.replace(" ", "") for d in docs)
+        joined = "\0".join([d.folded for d in docs]).replace(" ", "")
         a = np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32).astype(np.int64)
         doc_of = np.cumsum(a == 0)
         codes, where = [], []
@@ -196,19 +202,23 @@ class Vectorizer:
         np.cumsum(np.bincount(row, minlength=n_docs), out=indptr[1:])
         vals = (1.0 + np.log(counts.astype(np.float32))) * self.idf[col]
         # Each row holds its word features, then its char features (columns are sorted): each channel is a
-        # contiguous segment, normalised through a running sum of squares instead of a scatter.
+        # contiguous segment, normalised by segment sums instead of a scatter.
         mids = np.searchsorted(keys, (np.arange(n_docs, dtype=np.int64) << 32) | self._n_words)
-        squares = np.zeros(len(vals) + 1)
-        np.cumsum(np.square(vals, dtype=np.float64), out=squares[1:])
         starts, ends = indptr[:-1], indptr[1:]
-        scale = np.empty(2 * n_docs)
-        scale[0::2] = self.word_weight / np.sqrt(np.maximum(squares[mids] - squares[starts], 1e-24))
-        scale[1::2] = self.char_weight / np.sqrt(np.maximum(squares[ends] - squares[mids], 1e-24))
         lengths = np.empty(2 * n_docs, dtype=np.int64)
         lengths[0::2] = mids - starts
         lengths[1::2] = ends - mids
+        # Sum of squares per (row, channel) segment (a zero appended so that every bound is an index;
+        # reduceat reads an empty segment as the element at its bound, hence the where).
+        bounds = np.empty(2 * n_docs, dtype=np.int64)
+        bounds[0::2], bounds[1::2] = starts, mids
+        squares = np.append(np.square(vals), np.float32(0))
+        sums = np.where(lengths > 0, np.add.reduceat(squares, bounds), 0.0) if n_docs else np.zeros(0)
+        scale = np.empty(2 * n_docs)
+        scale[0::2] = self.word_weight / np.sqrt(np.maximum(sums[0::2], 1e-24))
+        scale[1::2] = self.char_weight / np.sqrt(np.maximum(sums[1::2], 1e-24))
         vals *= np.repeat(scale, lengths).astype(np.float32)
-        return sp.csr_matrix((vals, col, indptr), shape=(n_docs, self.n_features), dtype=np.float32)
+        return vals, col, indptr
 
     def state(self) -> dict:
         return {

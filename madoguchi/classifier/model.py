@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import scipy.sparse as sp
 
 from madoguchi.classifier import artifact
 from madoguchi.classifier.crisis import CrisisRules, Hit
@@ -38,7 +39,9 @@ CONFIDENT_SCORE = 0.5
 MAX_CHARS = 2000
 
 
-@dataclass(frozen=True)
+# Not frozen: a frozen dataclass's __init__ costs three times as much, and classify_many builds one per
+# message. Treat predictions as values (dataclasses.replace to change one).
+@dataclass(slots=True)
 class Prediction:
     labels: list[str]
     scores: dict[str, float]
@@ -55,7 +58,7 @@ class Prediction:
         return asdict(self)
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Prepared:
     """A message read for scoring: its language, its analysis, the crisis view and rule hits."""
 
@@ -299,6 +302,16 @@ class Classifier:
             intents = e / e.sum(axis=-1, keepdims=True)
         return np.concatenate([p, intents], axis=-1)
 
+    def _scores(self, docs: list[Analyzed]) -> np.ndarray:
+        """Every head's raw score for every message: the TF-IDF rows times the stacked weights (one sparse
+        product for any batch size, so one message and a batch give the same numbers)."""
+        vals, col, indptr = self.vectorizer.rows(docs)
+        # 32-bit indices: scipy then keeps them as they are instead of checking and converting them.
+        X = sp.csr_matrix(
+            (vals, col.astype(np.int32), indptr.astype(np.int32)), shape=(len(docs), self.vectorizer.n_features)
+        )
+        return np.asarray(X @ self.weights) + self.bias
+
     def classify(self, text: str) -> Prediction:
         """One message: a batch of one, so it answers exactly as classify_many does."""
         return self.classify_many([text if isinstance(text, str) else ""])[0]
@@ -310,7 +323,7 @@ class Classifier:
             return []
         docs = [p.doc for p in prepared]
         extra = [p.crisis_doc for p in prepared if p.crisis_doc is not None]
-        z = (self.vectorizer.transform(docs + extra) @ self.weights) + self.bias
+        z = self._scores(docs + extra)
         probs = self._probs(np.asarray(z))
         crisis_rows = np.arange(len(docs))
         with_defused = [i for i, p in enumerate(prepared) if p.crisis_doc is not None]

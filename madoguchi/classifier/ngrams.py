@@ -55,7 +55,8 @@ def lookup(sorted_codes: np.ndarray, codes: np.ndarray) -> tuple[np.ndarray, np.
     return pos[found], found
 
 
-_GOLDEN = np.uint64(0x9E3779B97F4A7C15)
+_SMALL = 4096
+_GOLDEN_SIGNED = np.int64(0x9E3779B97F4A7C15 - (1 << 64))
 
 
 class CodeIndex:
@@ -67,6 +68,7 @@ class CodeIndex:
 
     def __init__(self, codes: np.ndarray) -> None:
         codes = np.asarray(codes, dtype=np.int64)
+        self._sorted = codes if len(codes) < 2 or bool(np.all(codes[1:] > codes[:-1])) else None
         bits = max(4, int(np.ceil(np.log2(max(1, len(codes)) * 4))))
         self._shift = np.uint64(64 - bits)
         self._mask = (1 << bits) - 1
@@ -92,22 +94,33 @@ class CodeIndex:
         self._probes = probe
 
     def _home(self, codes: np.ndarray) -> np.ndarray:
-        return ((codes.astype(np.uint64) * _GOLDEN) >> self._shift).astype(np.int64)
+        # Multiplicative hashing: int64 multiplication wraps like uint64; the top bits, read unsigned.
+        product = codes * _GOLDEN_SIGNED
+        return (product.view(np.uint64) >> self._shift).view(np.int64)
 
     def get(self, codes: np.ndarray) -> np.ndarray:
         """Position of each code in the array the index was built from, -1 where absent."""
         codes = np.asarray(codes, dtype=np.int64)
-        out = np.full(len(codes), -1, dtype=np.int64)
         if not len(codes):
+            return np.zeros(0, dtype=np.int64)
+        if len(codes) < _SMALL and self._sorted is not None:
+            # A message or two (the webhook): one binary search costs less than the probing rounds.
+            pos, found = lookup(self._sorted, codes)
+            out = np.full(len(codes), -1, dtype=np.int64)
+            out[found] = pos
             return out
         home = self._home(codes)
-        active = np.arange(len(codes))
-        for probe in range(self._probes):
-            slots = (home[active] + probe) & self._mask
+        keys = self._keys[home]
+        out = self._values[home]
+        out[keys != codes] = -1
+        # Codes not in their home slot but not proven absent (the slot is taken by another): walk on.
+        pending = np.flatnonzero((keys != codes) & (keys != -1))
+        probe = 1
+        while len(pending) and probe < self._probes:
+            slots = (home[pending] + probe) & self._mask
             keys = self._keys[slots]
-            hit = keys == codes[active]
-            out[active[hit]] = self._values[slots[hit]]
-            active = active[~hit & (keys != -1)]
-            if not len(active):
-                break
+            hit = keys == codes[pending]
+            out[pending[hit]] = self._values[slots[hit]]
+            pending = pending[~hit & (keys != -1)]
+            probe += 1
         return out

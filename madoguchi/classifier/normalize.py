@@ -16,7 +16,8 @@ import numpy as np
 # here because normalize_many joins messages with it, and becomes a space at the end.
 _INVISIBLE = re.compile("[\x00-\x08\x0b-\x1f\x7f\u200b-\u200f\u2060\ufeff\ufe00-\ufe0f\U0001f3fb-\U0001f3ff]")
 # Wave dashes and dash-like marks typed as a long vowel ("なぁ〜", "すご～い" becomes "~" after NFKC).
-_WAVE = re.compile("[〜~∼―‐‑–—ｰ]+")
+_WAVE_CHARS = "〜~∼―‐‑–—ｰ"
+_WAVE = re.compile(f"[{_WAVE_CHARS}]+")
 # A long-vowel mark right after hiragana is never standard spelling ("つらーい", "やだー"): drop it.
 _LONG_AFTER_HIRAGANA = re.compile("(?<=[\u3041-\u309f])ー+")
 # One pass for every run of a repeated character ("." does not cross the "\n" between messages).
@@ -40,7 +41,8 @@ def normalize_many(texts: list[str]) -> list[str]:
     # NFKC per message: most are already normal, and the quick check only pays off on short strings.
     joined = "\n".join(unicodedata.normalize("NFKC", t).replace("\n", " ") for t in texts)
     joined = _INVISIBLE.sub("", joined).lower()
-    joined = _WAVE.sub(_wave_replacement, joined)
+    if any(ch in joined for ch in _WAVE_CHARS):  # a substring test is cheaper than a regex scan
+        joined = _WAVE.sub(_wave_replacement, joined)
     if "ー" in joined:
         joined = _LONG_AFTER_HIRAGANA.sub("", joined)
     joined = _RUN.sub(_squeeze, joined)
