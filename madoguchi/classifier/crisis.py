@@ -105,19 +105,19 @@ class PatternSet:
         if n <= _SMALL_BATCH:
             # Building two sparse matrices costs more than it saves for a message or two (the webhook).
             return [self.candidates(*vs) for vs in views]
-        hits = self._hits(views)
+        hits = self._hits(["\n".join(vs) for vs in views])
         indices, indptr = hits.indices.tolist(), hits.indptr.tolist()
         if self.always:
             return [sorted(set(indices[indptr[i] : indptr[i + 1]]).union(self.always)) for i in range(n)]
         return [indices[indptr[i] : indptr[i + 1]] for i in range(n)]
 
-    def _hits(self, views: Sequence[Sequence[str]]) -> sp.csr_matrix:
-        """A (message x pattern) matrix whose non-zeros are the candidate patterns (sorted indices)."""
-        n = len(views)
-        flat = [v for vs in views for v in vs]  # normalised text and Sudachi forms hold no NUL
-        owner = np.repeat(np.arange(n, dtype=np.int64), [len(vs) for vs in views])
-        a = np.frombuffer(("\0".join(flat) + "\0" * _PREFIX_LEN).encode("utf-32-le"), dtype=np.uint32)
-        view_of = np.cumsum(a == 0)
+    def _hits(self, texts: Sequence[str]) -> sp.csr_matrix:
+        """A (message x pattern) matrix whose non-zeros are the candidate patterns (sorted indices). Each
+        text is one message's views joined by "\n" (no index string holds one, so none spans two views)."""
+        n = len(texts)
+        # Normalised text and Sudachi forms hold no NUL: it separates the messages.
+        a = np.frombuffer(("\0".join(texts) + "\0" * _PREFIX_LEN).encode("utf-32-le"), dtype=np.uint32)
+        message_of = np.cumsum(a == 0)
         # Only where an index string can start (a small share of positions), the codes of the strings of
         # each length starting there (zero when the string would run over the end of a view).
         at = np.flatnonzero(self._starts[a])
@@ -132,13 +132,13 @@ class PatternSet:
             code = (code << 21) | ch
             if size in self._sizes:
                 codes.append(code[inside])
-                where.append(view_of[at[inside]])
+                where.append(message_of[at[inside]])
         if not codes or not len(self._codes):
             return sp.csr_matrix((n, len(self.regexes)), dtype=np.int32)
         pos = self._code_index.get(np.concatenate(codes))
         found = pos >= 0
         pos = pos[found]
-        docs = owner[np.concatenate(where)[found]] if len(owner) else np.zeros(0, np.int64)
+        docs = np.concatenate(where)[found]
         # Which index strings each message has (a 0/1 matrix) times which patterns each string indexes
         # (another): the non-zeros are the candidate patterns, with no Python loop over strings.
         present = sp.csr_matrix(
@@ -149,17 +149,18 @@ class PatternSet:
         hits.sort_indices()
         return hits
 
-    def candidate_pairs(self, views: Sequence[Sequence[str]]) -> tuple[list[int], list[int]]:
-        """(message, pattern) pairs to try, in message order: candidates_many() without a list per message
-        (most messages have none)."""
-        if len(views) <= _SMALL_BATCH or self.always:
+    def candidate_pairs(self, texts: Sequence[str]) -> tuple[list[int], list[int]]:
+        """(message, pattern) pairs to try, in message order, for messages given as their views joined by
+        "\n": candidates_many() without a list per message (most messages have none)."""
+        if len(texts) <= _SMALL_BATCH or self.always:
             rows, cols = [], []
-            for r, c in enumerate(self.candidates_many(views)):
+            for r, t in enumerate(texts):
+                c = self.candidates(t)
                 rows += [r] * len(c)
                 cols += c
             return rows, cols
-        hits = self._hits(views)
-        rows = np.repeat(np.arange(len(views)), np.diff(hits.indptr))
+        hits = self._hits(texts)
+        rows = np.repeat(np.arange(len(texts)), np.diff(hits.indptr))
         return rows.tolist(), hits.indices.tolist()
 
 
@@ -394,7 +395,7 @@ class CrisisRules:
         joined = ["\n".join(v) for v in views]
         found: dict[int, dict[int, Hit]] = {}
         regexes, family_of, families = self._patterns.regexes, self._family_of, self.families
-        for row, i in zip(*self._patterns.candidate_pairs(views), strict=True):
+        for row, i in zip(*self._patterns.candidate_pairs(joined), strict=True):
             f = family_of[i]
             seen = found.get(row)
             if seen is not None and f in seen:
@@ -406,18 +407,22 @@ class CrisisRules:
         # Hits in the order of the families in the file.
         return [[seen[f] for f in sorted(seen)] if (seen := found.get(r)) else [] for r in range(len(views))]
 
-    def defuse_many(self, texts: Sequence[str], views: Sequence[str]) -> list[str | None]:
+    def defuse_many(self, texts: Sequence[str], views: Sequence[str]) -> list[tuple[str, list[str]] | None]:
+        """For each message with hard negatives: (the message with them blanked out, the pieces cut)."""
         candidates: dict[int, list[int]] = {}
-        for row, i in zip(*self._negatives.candidate_pairs([(v,) for v in views]), strict=True):
+        for row, i in zip(*self._negatives.candidate_pairs(views), strict=True):
             candidates.setdefault(row, []).append(i)
-        out: list[str | None] = [None] * len(texts)
+        out: list[tuple[str, list[str]] | None] = [None] * len(texts)
         for row, c in candidates.items():
-            out[row] = self.defuse(texts[row], views[row], c)
+            out[row] = self._cut(texts[row], views[row], c)
         return out
 
     def defuse(self, normalized: str, view: str | None = None, candidates: list[int] | None = None) -> str | None:
         """The message with hard-negative spans cut out, or None when it has none."""
-        view = rule_view(normalized) if view is None else view
+        cut = self._cut(normalized, rule_view(normalized) if view is None else view, candidates)
+        return None if cut is None else cut[0]
+
+    def _cut(self, normalized: str, view: str, candidates: list[int] | None) -> tuple[str, list[str]] | None:
         spans = []
         for i in self._negatives.candidates(view) if candidates is None else candidates:
             spans += [m.span() for m in self._negatives.regexes[i].finditer(view) if m.end() > m.start()]
@@ -428,7 +433,13 @@ class CrisisRules:
         if "ー" in folded:
             positions = [i for i, ch in enumerate(folded) if ch != "ー"]
             spans = [(positions[start], positions[end - 1] + 1) for start, end in spans]
+        merged: list[list[int]] = []
+        for start, end in sorted(spans):
+            if merged and start <= merged[-1][1]:
+                merged[-1][1] = max(merged[-1][1], end)
+            else:
+                merged.append([start, end])
         out = list(normalized)
-        for start, end in spans:
+        for start, end in merged:
             out[start:end] = " " * (end - start)
-        return "".join(out).strip()
+        return "".join(out).strip(), [normalized[start:end] for start, end in merged]

@@ -18,11 +18,12 @@ import scipy.sparse as sp
 
 from madoguchi.classifier import artifact
 from madoguchi.classifier.crisis import CrisisRules, Hit
-from madoguchi.classifier.features import Analyzed, Vectorizer, analyze_many
+from madoguchi.classifier.features import Analyzed, Vectorizer, analyze_many, without
 from madoguchi.classifier.keywords import KeywordMatcher
 from madoguchi.classifier.labels import CATEGORIES, CRISIS_CATEGORIES
 from madoguchi.classifier.language import detect_language
 from madoguchi.classifier.normalize import normalize_many
+from madoguchi.classifier.tokenizer import get_tokenizer
 
 # An intent only stands for the whole message when the message is short; a long one is a worry that also
 # asks for something ("人と話したい。母の介護が…" keeps its labels).
@@ -86,9 +87,13 @@ def prepare_many(raws: list[str], rules: CrisisRules) -> list[Prepared]:
     languages = [detect_language(t) for t in texts]
     docs = analyze_many(texts)
     views = [d.folded.replace("ー", "") for d in docs]  # rule_view(), from the fold analyze already did
-    defused = rules.defuse_many(texts, views)
-    reread = iter(analyze_many([d for d in defused if d is not None]))
-    crisis_docs = [next(reread) if d is not None else None for d in defused]
+    # The crisis side reads each message with its hard negatives (死ぬほど忙しい) cut out.
+    cuts = rules.defuse_many(texts, views)
+    cut_rows = [i for i, c in enumerate(cuts) if c is not None]
+    cut_forms = get_tokenizer().forms_many([" ".join(cuts[i][1]) for i in cut_rows])  # type: ignore[index]
+    crisis_docs: list[Analyzed | None] = [None] * len(texts)
+    for i, forms in zip(cut_rows, cut_forms, strict=True):
+        crisis_docs[i] = without(docs[i], cuts[i][0], forms)  # type: ignore[index]
     rule_views = [
         _rule_views(c.folded.replace("ー", ""), c.lemmas) if c is not None else _rule_views(v, d.lemmas)
         for v, d, c in zip(views, docs, crisis_docs, strict=True)

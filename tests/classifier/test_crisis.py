@@ -105,7 +105,9 @@ def test_index_sees_through_lookarounds_and_alternations() -> None:
     assert ps.by_prefix == {"dv": [0], "いらな": [1], "ぜんぶ": [1]}
     views = [("夫のdvがこわい",), ("今日は晴れ",), ("もう、いらないから",), ("ぜんぶあげた",)]
     assert ps.candidates_many(views) == [[0], [], [1], [1]]
-    assert ps.candidate_pairs(views * 3) == ([0, 2, 3, 4, 6, 7, 8, 10, 11], [0, 1, 1, 0, 1, 1, 0, 1, 1])
+    texts = ["\n".join(v) for v in views] * 3
+    assert ps.candidate_pairs(texts) == ([0, 2, 3, 4, 6, 7, 8, 10, 11], [0, 1, 1, 0, 1, 1, 0, 1, 1])
+    assert ps.candidate_pairs(texts[:2]) == ([0], [0])  # a message or two: without the matrices
 
 
 def test_index_never_hides_a_match() -> None:
