@@ -18,8 +18,10 @@ _INVISIBLE = re.compile("[\x00-\x08\x0b-\x1f\x7f\u200b-\u200f\u2060\ufeff\ufe00-
 # Wave dashes and dash-like marks typed as a long vowel ("なぁ〜", "すご～い" becomes "~" after NFKC).
 _WAVE_CHARS = "〜~∼―‐‑–—ｰ"
 _WAVE = re.compile(f"[{_WAVE_CHARS}]+")
-# A long-vowel mark right after hiragana is never standard spelling ("つらーい", "やだー"): drop it.
-_LONG_AFTER_HIRAGANA = re.compile("(?<=[\u3041-\u309f])ー+")
+# A long-vowel mark right after hiragana is never standard spelling ("つらーい", "やだー"): drop it. (Searched
+# as the literal "ー+", which the regex engine finds fast, the previous character checked in Python; a
+# leading lookbehind is tried at every position.)
+_LONG_RUN = re.compile("ー+")
 # One pass for every run of a repeated character ("." does not cross the "\n" between messages).
 _RUN = re.compile("(.)\\1+")
 _ONE_COPY = frozenset("ーっッ!?。、.,・")
@@ -44,10 +46,15 @@ def normalize_many(texts: list[str]) -> list[str]:
     if any(ch in joined for ch in _WAVE_CHARS):  # a substring test is cheaper than a regex scan
         joined = _WAVE.sub(_wave_replacement, joined)
     if "ー" in joined:
-        joined = _LONG_AFTER_HIRAGANA.sub("", joined)
+        joined = _LONG_RUN.sub(_long_vowel, joined)
     joined = _RUN.sub(_squeeze, joined)
     joined = _SPACES.sub(" ", joined)
     return [t.strip() for t in joined.split("\n")]
+
+
+def _long_vowel(match: re.Match[str]) -> str:
+    start = match.start()
+    return "" if start and "\u3041" <= match.string[start - 1] <= "\u309f" else match.group(0)
 
 
 def _squeeze(match: re.Match[str]) -> str:
