@@ -392,7 +392,10 @@ class CrisisRules:
     def match_many(self, views: Sequence[Sequence[str]]) -> list[list[Hit]]:
         # The views of one message are joined line by line and searched once per candidate pattern, not
         # once per view: patterns do not cross "。" or (with ^ and $) a line end, so matches stay in one view.
-        joined = ["\n".join(v) for v in views]
+        return self.match_joined(["\n".join(v) for v in views])
+
+    def match_joined(self, joined: Sequence[str]) -> list[list[Hit]]:
+        """match_many() for messages given as their views already joined by "\n"."""
         found: dict[int, dict[int, Hit]] = {}
         regexes, family_of, families = self._patterns.regexes, self._family_of, self.families
         for row, i in zip(*self._patterns.candidate_pairs(joined), strict=True):
@@ -405,7 +408,7 @@ class CrisisRules:
                 family = families[f]
                 found.setdefault(row, {})[f] = Hit(family.id, family.kind, family.label, m.group(0))
         # Hits in the order of the families in the file.
-        return [[seen[f] for f in sorted(seen)] if (seen := found.get(r)) else [] for r in range(len(views))]
+        return [[seen[f] for f in sorted(seen)] if (seen := found.get(r)) else [] for r in range(len(joined))]
 
     def defuse_many(self, texts: Sequence[str], views: Sequence[str]) -> list[tuple[str, list[str]] | None]:
         """For each message with hard negatives: (the message with them blanked out, the pieces cut)."""

@@ -94,15 +94,23 @@ def prepare_many(raws: list[str], rules: CrisisRules) -> list[Prepared]:
     crisis_docs: list[Analyzed | None] = [None] * len(texts)
     for i, forms in zip(cut_rows, cut_forms, strict=True):
         crisis_docs[i] = without(docs[i], cuts[i][0], forms)  # type: ignore[index]
-    rule_views = [
-        _rule_views(c.folded.replace("ー", ""), c.lemmas) if c is not None else _rule_views(v, d.lemmas)
-        for v, d, c in zip(views, docs, crisis_docs, strict=True)
-    ]
-    hits = rules.match_many(rule_views)
+    for i in cut_rows:
+        views[i] = crisis_docs[i].folded.replace("ー", "")  # type: ignore[union-attr]
+    hits = rules.match_joined(
+        [
+            _joined_views(v, (c or d).lemmas)
+            for v, d, c in zip(views, docs, crisis_docs, strict=True)
+        ]
+    )
     return [
         Prepared(language=lang, doc=d, crisis_doc=c, hits=h if lang != "other" else [])
         for lang, d, c, h in zip(languages, docs, crisis_docs, hits, strict=True)
     ]
+
+
+def _joined_views(view: str, lemmas: str) -> str:
+    # _rule_views() joined line by line, without the tuple.
+    return f"{view}\n{lemmas}\n{view.replace(' ', '')}" if " " in view else f"{view}\n{lemmas}"
 
 
 def _rule_views(view: str, lemmas: str) -> tuple[str, ...]:
@@ -197,7 +205,7 @@ def decide_many(
         best = best_intents[i]
         if best > 0 and best_intent_p[i] >= INTENT_MIN_PROBABILITY and len(text) <= INTENT_MAX_CHARS:
             intent = params.intents[best]
-        scores = dict(zip(CATEGORIES, score_rows[i], strict=True))
+        scores = dict(zip(CATEGORIES, score_rows[i]))  # noqa: B905 - rows are as long as CATEGORIES
         mask = masks[i]
         known = label_lists.get(mask)
         if known is None:
