@@ -91,6 +91,82 @@ def _logistic(X: Any, y: np.ndarray) -> tuple[np.ndarray, float]:
     return m.coef_[0].astype(np.float32), float(m.intercept_[0])
 
 
+@dataclass
+class HeadJobs:
+    """Everything one model's fits need, prepared before they run (so that they can run in forked workers)."""
+
+    vectorizer: Vectorizer
+    binary: list[tuple[Any, np.ndarray]]  # (X, y) per binary head: categories, crisis, crisis kinds
+    kinds: tuple[str, ...]
+    intents: tuple[str, ...]  # "none" first; empty when there is no intent softmax
+    intent_data: tuple[Any, np.ndarray] | None
+
+    def fit_binary(self, j: int) -> tuple[np.ndarray, float]:
+        return _logistic(*self.binary[j])
+
+    def fit_intents(self) -> list[tuple[np.ndarray, float]]:
+        if self.intent_data is None:
+            return []
+        m = LogisticRegression(C=C, max_iter=300, random_state=SEED)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            m.fit(*self.intent_data)
+        return [(row.astype(np.float32), float(b)) for row, b in zip(m.coef_, m.intercept_, strict=True)]
+
+    def assemble(self, binary: list[tuple[np.ndarray, float]], intents: list[tuple[np.ndarray, float]]) -> Heads:
+        columns = binary + intents
+        return Heads(
+            vectorizer=self.vectorizer,
+            weights=np.ascontiguousarray(np.stack([w for w, _ in columns], axis=1), dtype=np.float32),
+            bias=np.asarray([b for _, b in columns], dtype=np.float32),
+            kinds=self.kinds,
+            intents=self.intents,
+        )
+
+
+def head_jobs(
+    docs: list[Analyzed],
+    examples: list[Example],
+    intent_docs: list[Analyzed] | None = None,
+    intent_ids: list[str] | None = None,
+    *,
+    intent_softmax: bool = True,
+    kind_heads: bool = True,
+    stop_forms: frozenset[str] = frozenset(),
+) -> HeadJobs:
+    """All heads on one vocabulary; the intent softmax is left out in cross-validation (not evaluated)."""
+    intent_docs = intent_docs or []
+    intent_ids = intent_ids or []
+    all_docs = list(docs) + list(intent_docs)
+    vectorizer = Vectorizer().fit(all_docs, stop_forms)
+    X_all = vectorizer.transform(all_docs)
+    X = X_all[: len(docs)]
+    # Binary heads: categories and crisis learn from the worries and, as negatives, from the intent lines
+    # (ありがとう alone is not a goodbye note); crisis kinds learn from crisis messages only (they say
+    # which lines to offer, not whether). Never two fits in threads of one process: liblinear's dual
+    # solver draws from the C library's global random state (forked workers each have their own).
+    n_intents = X_all.shape[0] - len(docs)
+    no = [False] * n_intents
+    binary: list[tuple[Any, np.ndarray]] = [
+        (X_all, np.array([c in e.labels for e in examples] + no, dtype=np.int8)) for c in CATEGORIES
+    ]
+    binary.append((X_all, np.array([e.crisis for e in examples] + no, dtype=np.int8)))
+    crisis_rows = [i for i, e in enumerate(examples) if e.crisis]
+    kinds: tuple[str, ...] = ()
+    if kind_heads:  # not evaluated in cross-validation
+        kinds = tuple(k for k in CRISIS_KINDS if sum(k in examples[i].crisis_kinds for i in crisis_rows) >= 3)
+    Xc = X[crisis_rows]
+    for k in kinds:
+        binary.append((Xc, np.array([k in examples[i].crisis_kinds for i in crisis_rows], dtype=np.int8)))
+    # Intents: a softmax over "none" (every worry) and the intents with examples.
+    intents: tuple[str, ...] = ()
+    intent_data = None
+    if intent_docs and intent_softmax:
+        intents = ("none", *[i for i in INTENTS if i in intent_ids])
+        intent_data = (X_all, np.array([0] * len(docs) + [intents.index(i) for i in intent_ids]))
+    return HeadJobs(vectorizer, binary, kinds, intents, intent_data)
+
+
 def fit_heads(
     docs: list[Analyzed],
     examples: list[Example],
@@ -101,53 +177,17 @@ def fit_heads(
     kind_heads: bool = True,
     stop_forms: frozenset[str] = frozenset(),
 ) -> Heads:
-    """All heads on one vocabulary; the intent softmax is left out in cross-validation (not evaluated)."""
-    intent_docs = intent_docs or []
-    intent_ids = intent_ids or []
-    all_docs = list(docs) + list(intent_docs)
-    vectorizer = Vectorizer().fit(all_docs, stop_forms)
-    X_all = vectorizer.transform(all_docs)
-    X = X_all[: len(docs)]
-    # Binary heads: categories and crisis learn from the worries and, as negatives, from the intent lines
-    # (ありがとう alone is not a goodbye note); crisis kinds learn from crisis messages only (they say
-    # which lines to offer, not whether). One after another: liblinear's dual solver draws from the C
-    # library's global random state, so two fits in threads of one process would not be reproducible.
-    n_intents = X_all.shape[0] - len(docs)
-    no = [False] * n_intents
-    jobs: list[tuple[Any, np.ndarray]] = [
-        (X_all, np.array([c in e.labels for e in examples] + no, dtype=np.int8)) for c in CATEGORIES
-    ]
-    jobs.append((X_all, np.array([e.crisis for e in examples] + no, dtype=np.int8)))
-    crisis_rows = [i for i, e in enumerate(examples) if e.crisis]
-    kinds: tuple[str, ...] = ()
-    if kind_heads:  # not evaluated in cross-validation
-        kinds = tuple(k for k in CRISIS_KINDS if sum(k in examples[i].crisis_kinds for i in crisis_rows) >= 3)
-    Xc = X[crisis_rows]
-    for k in kinds:
-        jobs.append((Xc, np.array([k in examples[i].crisis_kinds for i in crisis_rows], dtype=np.int8)))
-    fitted = [_logistic(*job) for job in jobs]
-    columns_w = [w for w, _ in fitted]
-    columns_b = [b for _, b in fitted]
-    # Intents: a softmax over "none" (every worry) and the intents with examples.
-    intents: tuple[str, ...] = ()
-    if intent_docs and intent_softmax:
-        intents = ("none", *[i for i in INTENTS if i in intent_ids])
-        Xi = X_all
-        yi = np.array([0] * len(docs) + [intents.index(i) for i in intent_ids])
-        m = LogisticRegression(C=C, max_iter=300, random_state=SEED)
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", ConvergenceWarning)
-            m.fit(Xi, yi)
-        for row, b in zip(m.coef_, m.intercept_, strict=True):
-            columns_w.append(row.astype(np.float32))
-            columns_b.append(float(b))
-    return Heads(
-        vectorizer=vectorizer,
-        weights=np.ascontiguousarray(np.stack(columns_w, axis=1), dtype=np.float32),
-        bias=np.asarray(columns_b, dtype=np.float32),
-        kinds=kinds,
-        intents=intents,
+    """All heads fitted one after another in this process (cross-validation folds, tests)."""
+    jobs = head_jobs(
+        docs,
+        examples,
+        intent_docs,
+        intent_ids,
+        intent_softmax=intent_softmax,
+        kind_heads=kind_heads,
+        stop_forms=stop_forms,
     )
+    return jobs.assemble([jobs.fit_binary(j) for j in range(len(jobs.binary))], jobs.fit_intents())
 
 
 def head_probs(heads: Heads, docs: list[Any]) -> np.ndarray:
@@ -266,8 +306,9 @@ class OutOfFold:
         return out
 
 
-# What the fold workers read: set before the pool forks, so the children inherit it instead of unpickling it.
+# What the workers read: set before the pool forks, so the children inherit it instead of unpickling it.
 _FOLD_INPUT: tuple | None = None
+_FINAL: HeadJobs | None = None
 
 
 def _fit_fold(test: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -288,41 +329,67 @@ def _fit_fold(test: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return probs, crisis_probs
 
 
+def _run_task(task: tuple[str, Any]) -> Any:
+    kind, arg = task
+    if kind == "fold":
+        return _fit_fold(arg)
+    assert _FINAL is not None
+    return _FINAL.fit_intents() if kind == "intents" else _FINAL.fit_binary(arg)
+
+
+def _run_tasks(tasks: list[tuple[str, Any]]) -> list[Any]:
+    """The tasks in two forked worker processes, biggest first (each fit is single-threaded and
+    deterministic; the results do not depend on which worker ran it)."""
+    # Fork only from a single-threaded process (the CLI, the test session): forking a server that has
+    # other threads running (ensure_model inside `serve`) could copy a lock held by one of them.
+    if (
+        WORKERS > 1
+        and len(tasks) > 1
+        and threading.active_count() == 1
+        and "fork" in multiprocessing.get_all_start_methods()
+    ):
+        with multiprocessing.get_context("fork").Pool(min(WORKERS, len(tasks))) as pool:
+            return pool.map(_run_task, tasks, chunksize=1)
+    return [_run_task(t) for t in tasks]
+
+
 def out_of_fold(
     prepared: list[Prepared],
     examples: list[Example],
     intent_docs: list[Analyzed] | None,
     folds: list[tuple[str, np.ndarray]],
     stop_forms: frozenset[str] = frozenset(),
-) -> OutOfFold:
-    """Each fold's model scores the messages it did not see. Folds run in two forked worker processes
-    (each fit is single-threaded and deterministic; the results do not depend on which worker ran it)."""
-    global _FOLD_INPUT
+    final: HeadJobs | None = None,
+) -> tuple[OutOfFold, Heads | None]:
+    """Each fold's model scores the messages it did not see. With `final`, the final model's fits run in the
+    same two workers (the intent softmax and the folds first, the single heads fill the gaps)."""
+    global _FOLD_INPUT, _FINAL
     n = len(examples)
     width = len(CATEGORIES) + 1
     probs = np.zeros((n, width), dtype=np.float32)
     crisis_probs = np.zeros((n, width), dtype=np.float32)
     _FOLD_INPUT = (prepared, examples, intent_docs, stop_forms)
-    tests = [test for _, test in folds]
+    _FINAL = final
+    tasks: list[tuple[str, Any]] = []
+    if final is not None and final.intent_data is not None:
+        tasks.append(("intents", None))
+    tasks += [("fold", test) for _, test in folds]
+    if final is not None:
+        tasks += [("binary", j) for j in range(len(final.binary))]
     try:
-        # Fork only from a single-threaded process (the CLI, the test session): forking a server that has
-        # other threads running (ensure_model inside `serve`) could copy a lock held by one of them.
-        if (
-            WORKERS > 1
-            and len(tests) > 1
-            and threading.active_count() == 1
-            and "fork" in multiprocessing.get_all_start_methods()
-        ):
-            with multiprocessing.get_context("fork").Pool(min(WORKERS, len(tests))) as pool:
-                results = pool.map(_fit_fold, tests, chunksize=1)
-        else:
-            results = [_fit_fold(test) for test in tests]
+        results = _run_tasks(tasks)
     finally:
-        _FOLD_INPUT = None
-    for test, (p, pc) in zip(tests, results, strict=True):
+        _FOLD_INPUT = _FINAL = None
+    by_kind: dict[str, list[Any]] = {"fold": [], "binary": [], "intents": []}
+    for (kind, _), result in zip(tasks, results, strict=True):
+        by_kind[kind].append(result)
+    for (_, test), (p, pc) in zip(folds, by_kind["fold"], strict=True):
         probs[test] = p
         crisis_probs[test] = pc
-    return OutOfFold(folds, probs, crisis_probs)
+    heads = None
+    if final is not None:
+        heads = final.assemble(by_kind["binary"], by_kind["intents"][0] if by_kind["intents"] else [])
+    return OutOfFold(folds, probs, crisis_probs), heads
 
 
 def held_out_figures(oof: OutOfFold, prepared: list[Prepared], examples: list[Example]) -> dict:
@@ -357,10 +424,11 @@ def cross_validate(
     *,
     with_random_folds: bool = False,
     stop_forms: frozenset[str] = frozenset(),
+    final: HeadJobs | None = None,
 ) -> dict:
     """Writer-grouped held-out figures and the thresholds tuned on them; random folds only when asked for
     (they cost five more fits and only flatter)."""
-    grouped = out_of_fold(prepared, examples, intent_docs, grouped_folds(examples), stop_forms)
+    grouped, heads = out_of_fold(prepared, examples, intent_docs, grouped_folds(examples), stop_forms, final)
     Y = np.array([[c in e.labels for c in CATEGORIES] for e in examples], dtype=np.int8)
     crisis = np.array([e.crisis for e in examples])
     caught = np.array([bool(p.hits) for p in prepared])
@@ -368,9 +436,10 @@ def cross_validate(
         "thresholds": tune_thresholds(grouped.category_probs(), Y),
         "crisis_threshold": tune_crisis_threshold(grouped.signals, crisis, caught),
         "grouped": held_out_figures(grouped, prepared, examples),
+        "heads": heads,
     }
     if with_random_folds:
-        shuffled = out_of_fold(prepared, examples, intent_docs, random_folds(len(examples)), stop_forms)
+        shuffled, _ = out_of_fold(prepared, examples, intent_docs, random_folds(len(examples)), stop_forms)
         out["random"] = held_out_figures(shuffled, prepared, examples)
     return out
 
@@ -392,12 +461,14 @@ def train(
     intent_docs = [p.doc for p in prepare_many([i.text for i in corpus.intents], rules)]
     rule_key_counts = rules.count_keys(rule_texts(prepared))
     stop_forms = function_forms([p.doc.text for p in prepared] + [d.text for d in intent_docs])
-    cv = cross_validate(
-        prepared, examples, intent_docs, with_random_folds=with_random_folds, stop_forms=stop_forms
-    )
-    heads = fit_heads(
+    # The final model's fits share the cross-validation's two workers.
+    final = head_jobs(
         [p.doc for p in prepared], examples, intent_docs, [i.intent for i in corpus.intents], stop_forms=stop_forms
     )
+    cv = cross_validate(
+        prepared, examples, intent_docs, with_random_folds=with_random_folds, stop_forms=stop_forms, final=final
+    )
+    heads = cv["heads"]
     columns = [*CATEGORIES, "crisis", *(f"kind:{k}" for k in heads.kinds), *(f"intent:{i}" for i in heads.intents)]
     trained_at = dt.datetime.now(dt.UTC).replace(microsecond=0)
     # The curated expressions and keywords are training inputs too: they are part of the data hash.
