@@ -256,17 +256,19 @@ def decide_many(
                 kinds.append("other_danger")
             kinds = list(dict.fromkeys(kinds))
 
+        # Positional: labels, scores, crisis, crisis_kinds, crisis_score, intent, language, uncertain,
+        # crisis_expressions (keywords cost a little more, once per message).
         out.append(
             Prediction(
-                labels=labels,
-                scores=scores,
-                crisis=crisis,
-                crisis_kinds=kinds,
-                crisis_score=1.0 if hits else rounded_signals[i],
-                intent=intent,
-                language=language,
-                uncertain=intent is None and not crisis and (not labels or top < CONFIDENT_SCORE),
-                crisis_expressions=[h.family for h in hits],
+                labels,
+                scores,
+                crisis,
+                kinds,
+                1.0 if hits else rounded_signals[i],
+                intent,
+                language,
+                intent is None and not crisis and (not labels or top < CONFIDENT_SCORE),
+                [h.family for h in hits] if hits else [],
             )
         )
     return out
