@@ -99,18 +99,6 @@ class PatternSet:
                 found.update(self._ids[code])
         return sorted(found)
 
-    def candidates_many(self, views: Sequence[Sequence[str]]) -> list[list[int]]:
-        """candidates() for many messages at once (each a tuple of views), numpy calls per batch."""
-        n = len(views)
-        if n <= _SMALL_BATCH:
-            # Building two sparse matrices costs more than it saves for a message or two (the webhook).
-            return [self.candidates(*vs) for vs in views]
-        hits = self._hits(["\n".join(vs) for vs in views])
-        indices, indptr = hits.indices.tolist(), hits.indptr.tolist()
-        if self.always:
-            return [sorted(set(indices[indptr[i] : indptr[i + 1]]).union(self.always)) for i in range(n)]
-        return [indices[indptr[i] : indptr[i + 1]] for i in range(n)]
-
     def _hits(self, texts: Sequence[str]) -> sp.csr_matrix:
         """A (message x pattern) matrix whose non-zeros are the candidate patterns (sorted indices). Each
         text is one message's views joined by "\n" (no index string holds one, so none spans two views)."""
@@ -151,7 +139,7 @@ class PatternSet:
 
     def candidate_pairs(self, texts: Sequence[str]) -> tuple[list[int], list[int]]:
         """(message, pattern) pairs to try, in message order, for messages given as their views joined by
-        "\n": candidates_many() without a list per message (most messages have none)."""
+        "\n" (most messages have none, so no list per message)."""
         if len(texts) <= _SMALL_BATCH or self.always:
             rows, cols = [], []
             for r, t in enumerate(texts):
@@ -387,15 +375,12 @@ class CrisisRules:
         Japanese and English families alike: Japanese text carries English phrases, and romanised
         Japanese ("owari ni shitai") is often detected as English.
         """
-        return self.match_many([views])[0]
-
-    def match_many(self, views: Sequence[Sequence[str]]) -> list[list[Hit]]:
-        # The views of one message are joined line by line and searched once per candidate pattern, not
-        # once per view: patterns do not cross "。" or (with ^ and $) a line end, so matches stay in one view.
-        return self.match_joined(["\n".join(v) for v in views])
+        return self.match_joined(["\n".join(views)])[0]
 
     def match_joined(self, joined: Sequence[str]) -> list[list[Hit]]:
-        """match_many() for messages given as their views already joined by "\n"."""
+        """match() for many messages, each given as its views joined line by line: searched once per
+        candidate pattern, not once per view (patterns do not cross "。" or, with ^ and $, a line end, so
+        matches stay in one view)."""
         found: dict[int, dict[int, Hit]] = {}
         regexes, family_of, families = self._patterns.regexes, self._family_of, self.families
         for row, i in zip(*self._patterns.candidate_pairs(joined), strict=True):

@@ -109,25 +109,15 @@ def prepare_many(raws: list[str], rules: CrisisRules) -> list[Prepared]:
 
 
 def _joined_views(view: str, lemmas: str) -> str:
-    # _rule_views() joined line by line, without the tuple.
+    """What the crisis rules read of a message: its view and its joined forms, line by line. Simple Japanese
+    is often typed with a space between words (もう おきたく ない); the rules also read it without the
+    spaces. English keeps its spaces (the English patterns need word boundaries)."""
     return f"{view}\n{lemmas}\n{view.replace(' ', '')}" if " " in view else f"{view}\n{lemmas}"
 
 
-def _rule_views(view: str, lemmas: str) -> tuple[str, ...]:
-    # Simple Japanese is often typed with a space between words (もう おきたく ない); the rules also read it
-    # without the spaces. English keeps its spaces (the English patterns need word boundaries).
-    if " " in view:
-        return (view, lemmas, view.replace(" ", ""))
-    return (view, lemmas)
-
-
 def rule_texts(prepared: Sequence[Prepared]) -> list[str]:
-    """What the crisis rules read of each message, joined (training counts the index strings on it)."""
-    out = []
-    for p in prepared:
-        d = p.crisis_doc or p.doc
-        out.append("\n".join(_rule_views(d.folded.replace("ー", ""), d.lemmas)))
-    return out
+    """What the crisis rules read of each message (training counts the index strings on it)."""
+    return [_joined_views((d := p.crisis_doc or p.doc).folded.replace("ー", ""), d.lemmas) for p in prepared]
 
 
 _CRISIS_COLUMNS = np.asarray([CATEGORIES.index(c) for c in sorted(CRISIS_CATEGORIES)])

@@ -113,6 +113,10 @@ class HeadJobs:
             m.fit(*self.intent_data)
         return [(row.astype(np.float32), float(b)) for row, b in zip(m.coef_, m.intercept_, strict=True)]
 
+    def fit(self) -> Heads:
+        """Every head, one after another in this process (a cross-validation fold)."""
+        return self.assemble([self.fit_binary(j) for j in range(len(self.binary))], self.fit_intents())
+
     def assemble(self, binary: list[tuple[np.ndarray, float]], intents: list[tuple[np.ndarray, float]]) -> Heads:
         columns = binary + intents
         return Heads(
@@ -167,29 +171,6 @@ def head_jobs(
     return HeadJobs(vectorizer, binary, kinds, intents, intent_data)
 
 
-def fit_heads(
-    docs: list[Analyzed],
-    examples: list[Example],
-    intent_docs: list[Analyzed] | None = None,
-    intent_ids: list[str] | None = None,
-    *,
-    intent_softmax: bool = True,
-    kind_heads: bool = True,
-    stop_forms: frozenset[str] = frozenset(),
-) -> Heads:
-    """All heads fitted one after another in this process (cross-validation folds, tests)."""
-    jobs = head_jobs(
-        docs,
-        examples,
-        intent_docs,
-        intent_ids,
-        intent_softmax=intent_softmax,
-        kind_heads=kind_heads,
-        stop_forms=stop_forms,
-    )
-    return jobs.assemble([jobs.fit_binary(j) for j in range(len(jobs.binary))], jobs.fit_intents())
-
-
 def head_probs(heads: Heads, docs: list[Any]) -> np.ndarray:
     z = np.asarray(heads.vectorizer.transform(docs) @ heads.weights) + heads.bias
     n_sig = len(CATEGORIES) + 1 + len(heads.kinds)
@@ -235,11 +216,6 @@ def tune_crisis_threshold(signals: np.ndarray, crisis: np.ndarray, caught_by_rul
         return CRISIS_FLOOR
     # Just above the (allowed+1)-th highest non-crisis signal: at most `allowed` of them reach it.
     return float(min(0.5, max(CRISIS_FLOOR, np.nextafter(free[allowed], np.float32(1)))))
-
-
-def function_forms(texts: list[str]) -> frozenset[str]:
-    """The forms the word channel drops (see tokenizer.function_forms): decided once per training run."""
-    return get_tokenizer().function_forms(texts)
 
 
 def _library_versions() -> dict[str, str]:
@@ -316,14 +292,14 @@ def _fit_fold(test: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     prepared, examples, intent_docs, stop_forms = _FOLD_INPUT
     width = len(CATEGORIES) + 1
     train_rows = np.setdiff1d(np.arange(len(examples)), test)
-    heads = fit_heads(
+    heads = head_jobs(
         [prepared[i].doc for i in train_rows],
         [examples[i] for i in train_rows],
         intent_docs,
         intent_softmax=False,
         kind_heads=False,
         stop_forms=stop_forms,
-    )
+    ).fit()
     probs = head_probs(heads, [prepared[i].doc for i in test])[:, :width]
     crisis_probs = head_probs(heads, [prepared[i].crisis_doc or prepared[i].doc for i in test])[:, :width]
     return probs, crisis_probs
@@ -460,7 +436,8 @@ def train(
     prepared = prepare_many([e.text for e in examples], rules)
     intent_docs = [p.doc for p in prepare_many([i.text for i in corpus.intents], rules)]
     rule_key_counts = rules.count_keys(rule_texts(prepared))
-    stop_forms = function_forms([p.doc.text for p in prepared] + [d.text for d in intent_docs])
+    # The forms the word channel drops (see tokenizer.function_forms): decided once per training run.
+    stop_forms = get_tokenizer().function_forms([p.doc.text for p in prepared] + [d.text for d in intent_docs])
     # The final model's fits share the cross-validation's two workers.
     final = head_jobs(
         [p.doc for p in prepared], examples, intent_docs, [i.intent for i in corpus.intents], stop_forms=stop_forms

@@ -104,8 +104,8 @@ def test_index_sees_through_lookarounds_and_alternations() -> None:
     # optional もう).
     assert ps.by_prefix == {"dv": [0], "いらな": [1], "ぜんぶ": [1]}
     views = [("夫のdvがこわい",), ("今日は晴れ",), ("もう、いらないから",), ("ぜんぶあげた",)]
-    assert ps.candidates_many(views) == [[0], [], [1], [1]]
     texts = ["\n".join(v) for v in views] * 3
+    assert ps.candidate_pairs(texts[:4]) == ([0, 2, 3], [0, 1, 1])
     assert ps.candidate_pairs(texts) == ([0, 2, 3, 4, 6, 7, 8, 10, 11], [0, 1, 1, 0, 1, 1, 0, 1, 1])
     assert ps.candidate_pairs(texts[:2]) == ([0], [0])  # a message or two: without the matrices
 
@@ -115,22 +115,21 @@ def test_index_never_hides_a_match() -> None:
     expression example and hard-negative example of the file, in a batch and one by one."""
     from madoguchi.classifier.crisis import CrisisRules
     from madoguchi.classifier.features import analyze
-    from madoguchi.classifier.model import _rule_views
+    from madoguchi.classifier.model import _joined_views
 
     rules = CrisisRules.from_file()
     texts = [e for fam in rules.spec["families"] for e in fam.get("examples", [])]
     texts += [*rules.hard_negative_examples, "今日は晴れ", "", "もう だめ しにたい"]
     docs = [analyze(t) for t in texts]
-    views = [_rule_views(d.folded.replace("ー", ""), d.lemmas) for d in docs]
+    views = [_joined_views(d.folded.replace("ー", ""), d.lemmas) for d in docs]
     everything = []
-    for v in views:
-        joined = "\n".join(v)
+    for joined in views:
         found: list[str] = []
         for i, regex in enumerate(rules._patterns.regexes):
             family = rules.families[rules._family_of[i]].id
             if family not in found and regex.search(joined):
                 found.append(family)
         everything.append(sorted(found))
-    batch = rules.match_many(views)
+    batch = rules.match_joined(views)
     assert [sorted(h.family for h in hits) for hits in batch] == everything
-    assert [sorted(h.family for h in rules.match(*v)) for v in views] == everything
+    assert [sorted(h.family for h in rules.match(*v.split("\n"))) for v in views] == everything
