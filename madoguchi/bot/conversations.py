@@ -212,14 +212,19 @@ def _tell(session: Session, *, conv: Conversation, resident: Resident, messages:
 def take_over(session: Session, *, conversation_id: int, staff_id: str) -> Conversation:
     """The coordinator holds it and the bot falls silent; 409 when someone else holds it."""
     conv = get(session, conversation_id=conversation_id)
-    if conv.status == "closed":
-        raise Conflict("この相談は終了しています。")
-    if conv.held_by and conv.held_by != staff_id:
-        raise Conflict("ほかの相談員が担当しています。")
+    _require_open_and_free(conv, staff_id, closed="この相談は終了しています。")
     conv.held_by = staff_id
     transition(session, conv=conv, to="human", actor=f"staff:{staff_id}", reason="takeover")
     session.flush()
     return conv
+
+
+def _require_open_and_free(conv: Conversation, staff_id: str, *, closed: str) -> None:
+    """Taking over or closing: not closed (`closed` says so), and not held by another coordinator."""
+    if conv.status == "closed":
+        raise Conflict(closed)
+    if conv.held_by and conv.held_by != staff_id:
+        raise Conflict("ほかの相談員が担当しています。")
 
 
 def _require_holder(conv: Conversation, staff_id: str) -> None:
@@ -251,10 +256,7 @@ def close(session: Session, *, conversation_id: int, staff_id: str, outcome: str
     if outcome not in OUTCOMES:
         raise AppError(f"outcome must be one of {', '.join(OUTCOMES)}", 422)
     conv = get(session, conversation_id=conversation_id)
-    if conv.status == "closed":
-        raise Conflict("この相談はすでに終了しています。")
-    if conv.held_by and conv.held_by != staff_id:
-        raise Conflict("ほかの相談員が担当しています。")
+    _require_open_and_free(conv, staff_id, closed="この相談はすでに終了しています。")
     conv.outcome = outcome
     transition(session, conv=conv, to="closed", actor=f"staff:{staff_id}", reason="closed")
     resident = session.get(Resident, conv.resident_id) if conv.resident_id else None
