@@ -18,15 +18,7 @@ from madoguchi.bot.simulator.events import new_user_id
 from madoguchi.shared import clock
 from madoguchi.shared.models import Alert
 from tests.bot.bot_server import BotServer
-
-
-def wait(predicate, timeout: float = 8.0) -> None:  # type: ignore[no-untyped-def]
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return
-        time.sleep(0.02)
-    raise AssertionError("condition not met in time")
+from tests.bot.conversation_helpers import wait_until
 
 
 def outbox_rows(bot: BotServer) -> list[OutboxMessage]:
@@ -63,7 +55,7 @@ def test_events_of_one_resident_are_answered_in_the_order_sent(bot: BotServer) -
         with bot.factory() as s:
             return [m.body for m in s.scalars(select(Message).where(Message.sender == "resident").order_by(Message.id))]
 
-    wait(lambda: len(kept()) == 4)
+    wait_until(lambda: len(kept()) == 4)
     assert kept() == ["0", "1", "2", "3"]
 
 
@@ -85,7 +77,7 @@ def test_a_stale_reply_token_falls_back_to_push_with_a_retry_key(bot: BotServer)
     bot.fake.state.wait_for_messages(uid, 1)
     [push] = bot.fake.state.requests_to("/v2/bot/message/push")
     assert push.retry_key and push.status == 200
-    wait(lambda: outbox_rows(bot)[0].status == "sent")
+    wait_until(lambda: outbox_rows(bot)[0].status == "sent")
     [row] = outbox_rows(bot)
     assert row.status == "sent" and row.via == "push" and row.retry_key == push.retry_key
 
@@ -105,7 +97,7 @@ def test_a_dropped_connection_after_acceptance_is_resent_and_409_counts_as_sent(
     uid = new_user_id()
     bot.fake.state.drop_next(1, path="/v2/bot/message/push", after_accept=True)
     bot.send(line_events.sticker_event(uid, reply_token=None))
-    wait(lambda: any(r.status == "sent" for r in outbox_rows(bot)))
+    wait_until(lambda: any(r.status == "sent" for r in outbox_rows(bot)))
     pushes = bot.fake.state.requests_to("/v2/bot/message/push")
     assert pushes[-1].status == 409  # LINE already had it: not delivered twice
     assert len(bot.fake.state.sent_to(uid)) == 1
@@ -125,15 +117,15 @@ def test_quota_exhaustion_pauses_pushes_raises_an_alert_and_resumes(bot: BotServ
     uid, other = new_user_id(), new_user_id()
     bot.fake.state.exhaust_quota()
     bot.send(line_events.text_event(uid, "上限", reply_token=None))
-    wait(lambda: bool(bot.fake.state.requests_to("/v2/bot/message/push")))
-    wait(lambda: _quota_alert_count(bot) == 1)
+    wait_until(lambda: bool(bot.fake.state.requests_to("/v2/bot/message/push")))
+    wait_until(lambda: _quota_alert_count(bot) == 1)
     # Replies still go while pushes wait.
     bot.say(other, "返信は届く")
     bot.fake.state.wait_for_messages(other, 1)
     assert bot.fake.state.sent_to(uid) == []
     bot.fake.state.restore_quota()
     bot.fake.state.wait_for_messages(uid, 1, timeout=10)
-    wait(lambda: _quota_alert(bot).cleared_at is not None)
+    wait_until(lambda: _quota_alert(bot).cleared_at is not None)
 
 
 def _quota_alert_count(bot: BotServer) -> int:
@@ -154,7 +146,7 @@ def test_other_client_errors_fail_the_row_with_lines_reason(bot: BotServer) -> N
         resident = s.scalars(select(Resident)).one()
         # A message LINE refuses (empty text) fails the row with LINE's reason.
         outbox.enqueue(s, resident=resident, messages=[{"type": "text", "text": ""}])
-    wait(lambda: any(r.status == "failed" for r in outbox_rows(bot)))
+    wait_until(lambda: any(r.status == "failed" for r in outbox_rows(bot)))
     failed = next(r for r in outbox_rows(bot) if r.status == "failed")
     assert failed.last_error.startswith("HTTP 400")
     # The fake recorded the refused request as invalid, as it should: forget it so the fixture passes.
@@ -167,10 +159,10 @@ def test_nothing_is_sent_to_a_resident_who_blocked_the_account(bot: BotServer) -
     bot.send(line_events.sticker_event(uid, reply_token=bot.fake.state.issue_reply_token(uid)))
     bot.fake.state.wait_for_messages(uid, 1)
     bot.send(line_events.unfollow_event(uid))
-    wait(lambda: _resident(bot).blocked)
+    wait_until(lambda: _resident(bot).blocked)
     with bot.factory() as s, s.begin():
         outbox.enqueue(s, resident=_resident(bot, s), messages=[{"type": "text", "text": "届かないはず"}])
-    wait(lambda: any(r.status == "skipped" for r in outbox_rows(bot)))
+    wait_until(lambda: any(r.status == "skipped" for r in outbox_rows(bot)))
     assert len(bot.fake.state.sent_to(uid)) == 1
     # Following again lifts the block.
     bot.follow(uid)
@@ -198,7 +190,7 @@ def test_unsend_deletes_the_text(bot: BotServer) -> None:
     bot.fake.state.wait_for_messages(uid, 1)
     assert _resident_message(bot).body == "やっぱり消したい話"
     bot.send(line_events.unsend_event(uid, event["message"]["id"]))
-    wait(lambda: _resident_message(bot).unsent_at is not None)
+    wait_until(lambda: _resident_message(bot).unsent_at is not None)
     assert _resident_message(bot).body is None
 
 
@@ -210,7 +202,7 @@ def _resident_message(bot: BotServer) -> Message:
 def test_the_bot_leaves_a_group_politely(bot: BotServer) -> None:
     group = "C" + "a" * 32
     bot.send(line_events.join_event(group, reply_token=bot.fake.state.issue_reply_token(group)))
-    wait(lambda: bool(bot.fake.state.requests_to(f"/v2/bot/group/{group}/leave")))
+    wait_until(lambda: bool(bot.fake.state.requests_to(f"/v2/bot/group/{group}/leave")))
     [reply] = bot.fake.state.requests_to("/v2/bot/message/reply")
     assert "1対1" in reply.body["messages"][0]["text"]
 
@@ -219,7 +211,7 @@ def test_standby_events_are_stored_and_not_answered(bot: BotServer) -> None:
     uid = new_user_id()
     consent(bot, uid)
     bot.send(line_events.text_event(uid, "待機中", reply_token=None, mode="standby"))
-    wait(lambda: _resident_message(bot).body == "待機中")
+    wait_until(lambda: _resident_message(bot).body == "待機中")
     time.sleep(0.3)
     assert bot.fake.state.sent_to(uid) == []
 
