@@ -73,7 +73,7 @@ class CodeIndex:
         self._shift = np.uint64(64 - bits)
         self._mask = (1 << bits) - 1
         self._keys = np.full(1 << bits, -1, dtype=np.int64)  # codes are >= 0: -1 marks an empty slot
-        self._values = np.full(1 << bits, -1, dtype=np.int64)
+        self._values = np.full(1 << bits, -1, dtype=np.int32)
         home = self._home(codes)
         pending = np.arange(len(codes))
         probe = 0
