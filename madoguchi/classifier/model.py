@@ -19,6 +19,7 @@ import scipy.sparse as sp
 from madoguchi.classifier import artifact
 from madoguchi.classifier.crisis import CrisisRules, Hit
 from madoguchi.classifier.features import Analyzed, Vectorizer, analyze_many, without
+from madoguchi.classifier.intents import IntentRules
 from madoguchi.classifier.keywords import KeywordMatcher
 from madoguchi.classifier.labels import CATEGORIES, CRISIS_CATEGORIES
 from madoguchi.classifier.language import detect_language
@@ -75,6 +76,8 @@ class DecisionParams:
     crisis_threshold: float
     kinds: tuple[str, ...]
     intents: tuple[str, ...]  # "none" first
+    # The intent expressions that back up the intent model on short messages (none in cross-validation).
+    intent_rules: IntentRules | None = None
 
 
 def prepare(raw: str, rules: CrisisRules) -> Prepared:
@@ -169,6 +172,10 @@ def decide_many(
     rounded_signals = signal_values.round(4).tolist()
     # The best score among the passed labels (used unless rules, keywords or the fallback change them).
     tops = np.where(passed, values, 0.0).max(axis=1).astype(np.float64).round(4).tolist()
+    # Whether any category is confident: the intent expressions never overrule a clear worry.
+    confident = (values.max(axis=1) >= CONFIDENT_SCORE).tolist()
+    intent_rules = params.intent_rules
+    rule_chars = intent_rules.max_chars if intent_rules is not None else -1
     # The fallback label is never a crisis category: crisis is decided by the signal and the rules alone.
     fallback = values.copy()
     fallback[:, _CRISIS_COLUMNS] = -1.0
@@ -195,6 +202,8 @@ def decide_many(
         best = best_intents[i]
         if best > 0 and best_intent_p[i] >= INTENT_MIN_PROBABILITY and len(text) <= INTENT_MAX_CHARS:
             intent = params.intents[best]
+        elif len(text) <= rule_chars and not hits and not confident[i]:
+            intent = intent_rules.match(prep.doc.folded.replace("ー", ""))  # type: ignore[union-attr]
         scores = dict(zip(CATEGORIES, score_rows[i]))  # noqa: B905 - rows are as long as CATEGORIES
         mask = masks[i]
         known = label_lists.get(mask)
@@ -278,6 +287,7 @@ class Classifier:
             crisis_threshold=float(payload["crisis_threshold"]),
             kinds=tuple(payload["kinds"]),
             intents=tuple(payload["intents"]),
+            intent_rules=IntentRules(payload["intent_expressions"]),
         )
         self.rules = CrisisRules(payload["crisis_expressions"], payload["rule_key_counts"])
         self.english = KeywordMatcher(payload["keywords"], "en")
