@@ -15,14 +15,12 @@ from pathlib import Path
 import yaml
 
 from madoguchi.classifier.crisis import rule_view
+from madoguchi.classifier.normalize import EMOJI_RANGES
 
 INTENT_EXPRESSIONS_FILE = Path(__file__).parent / "data" / "intent_expressions.yml"
 
 # What may surround the expressions of a `whole` family: spaces, punctuation, laughter and emoji.
-_SEPARATORS = (
-    "[\\s、。,.!?！？…・~〜\"'「」()（）♪☆★ｗw笑"
-    "\U0001f300-\U0001faff\u2600-\u27bf\U0001f000-\U0001f2ff\u2b00-\u2bff]"
-)
+_SEPARATORS = f"[\\s、。,.!?！？…・~〜\"'「」()（）♪☆★ｗw笑{EMOJI_RANGES}]"
 
 
 class IntentRules:

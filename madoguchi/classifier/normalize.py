@@ -94,7 +94,9 @@ def fold_kana_many(texts: list[str]) -> list[str]:
     return a.tobytes().decode("utf-32-le").split("\0")
 
 
-_EMOJI = re.compile("[\U0001f300-\U0001faff\u2600-\u27bf\U0001f000-\U0001f2ff\u2b00-\u2bff]")
+# Pictographs and emoticon symbols, as a character-class body (the intent expressions use it too).
+EMOJI_RANGES = "\U0001f300-\U0001faff\u2600-\u27bf\U0001f000-\U0001f2ff\u2b00-\u2bff"
+_EMOJI = re.compile(f"[{EMOJI_RANGES}]")
 
 
 def is_emoji(ch: str) -> bool:
