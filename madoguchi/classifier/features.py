@@ -40,6 +40,11 @@ class Analyzed:
     forms: tuple[str, ...]  # Sudachi normalized forms of every morpheme (the word channel drops function words)
     lemmas: str  # all normalized forms joined, folded, without "ー" (crisis rules)
 
+    @property
+    def rule_view(self) -> str:
+        """crisis.rule_view() of the text, from the fold already done: what crisis and intent rules read."""
+        return self.folded.replace("ー", "")
+
 
 def analyze(raw: str) -> Analyzed:
     return analyze_many(normalize_many([raw]))[0]

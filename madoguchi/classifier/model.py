@@ -94,7 +94,7 @@ def prepare_many(raws: list[str], rules: CrisisRules) -> list[Prepared]:
     texts = normalize_many([r[:MAX_CHARS] if isinstance(r, str) else "" for r in raws])
     languages = [detect_language(t) for t in texts]
     docs = analyze_many(texts)
-    views = [d.folded.replace("ー", "") for d in docs]  # rule_view(), from the fold analyze already did
+    views = [d.rule_view for d in docs]
     # The crisis side reads each message with its hard negatives (死ぬほど忙しい) cut out.
     cuts = rules.defuse_many(texts, views)
     cut_rows = [i for i, c in enumerate(cuts) if c is not None]
@@ -103,7 +103,7 @@ def prepare_many(raws: list[str], rules: CrisisRules) -> list[Prepared]:
     for i, forms in zip(cut_rows, cut_forms, strict=True):
         crisis_docs[i] = without(docs[i], cuts[i][0], forms)  # type: ignore[index]
     for i in cut_rows:
-        views[i] = crisis_docs[i].folded.replace("ー", "")  # type: ignore[union-attr]
+        views[i] = crisis_docs[i].rule_view  # type: ignore[union-attr]
     hits = rules.match_joined(
         [
             _joined_views(v, (c or d).lemmas)
@@ -125,7 +125,7 @@ def _joined_views(view: str, lemmas: str) -> str:
 
 def rule_texts(prepared: Sequence[Prepared]) -> list[str]:
     """What the crisis rules read of each message (training counts the index strings on it)."""
-    return [_joined_views((d := p.crisis_doc or p.doc).folded.replace("ー", ""), d.lemmas) for p in prepared]
+    return [_joined_views((d := p.crisis_doc or p.doc).rule_view, d.lemmas) for p in prepared]
 
 
 _CRISIS_COLUMNS = np.asarray([CATEGORIES.index(c) for c in sorted(CRISIS_CATEGORIES)])
@@ -208,7 +208,7 @@ def decide_many(
         if best > 0 and best_intent_p[i] >= INTENT_MIN_PROBABILITY and len(text) <= INTENT_MAX_CHARS:
             intent = params.intents[best]
         elif len(text) <= rule_chars and not hits and not confident[i]:
-            intent = intent_rules.match(prep.doc.folded.replace("ー", ""))  # type: ignore[union-attr]
+            intent = intent_rules.match(prep.doc.rule_view)  # type: ignore[union-attr]
         scores = dict(zip(CATEGORIES, score_rows[i]))  # noqa: B905 - rows are as long as CATEGORIES
         mask = masks[i]
         known = label_lists.get(mask)
