@@ -161,121 +161,203 @@ def decide_many(
     english: KeywordMatcher | None = None,
 ) -> list[Prediction]:
     """Labels, crisis, kinds and intent from head probabilities, one row per message (shared by training
-    and run time). The numeric work is done for the whole batch; the loop only assembles answers."""
+    and run time). The numeric work is done for the whole batch. Most messages (Japanese, no crisis
+    expression, no possible intent, a label passed) need nothing more than that and are assembled directly;
+    the others go through `_decide_row`, which applies every rule."""
     n = len(CATEGORIES)
-    n_kinds = len(params.kinds)
+    n_rows = len(prepared)
     # The crisis categories are read from the message with hard negatives cut out (死ぬほど忙しい).
     values = probs[:, :n].copy()
     values[:, _CRISIS_COLUMNS] = crisis_probs[:, _CRISIS_COLUMNS]
     passed = values >= params.thresholds
-    # The labels of a row as one integer (bit j: category j passed), mapped to the list once per pattern.
-    masks = (passed.astype(np.int64) << np.arange(n, dtype=np.int64)).sum(axis=1).tolist()
-    label_lists: dict[int, tuple[str, ...]] = {}
+    # The labels of a row as one integer (bit j: category j passed), mapped to a tuple once per pattern.
+    mask_array = (passed.astype(np.int64) << np.arange(n, dtype=np.int64)).sum(axis=1)
     score_rows = values.astype(np.float64).round(4).tolist()
     signal_values = crisis_probs[:, _SIGNAL_COLUMNS].max(axis=1).astype(np.float64)
-    signals = signal_values.tolist()
-    rounded_signals = signal_values.round(4).tolist()
     # The best score among the passed labels (used unless rules, keywords or the fallback change them).
-    tops = np.where(passed, values, 0.0).max(axis=1).astype(np.float64).round(4).tolist()
+    tops = np.where(passed, values, 0.0).max(axis=1).astype(np.float64).round(4)
     # Whether any category is confident: the intent expressions never overrule a clear worry.
-    confident = (values.max(axis=1) >= CONFIDENT_SCORE).tolist()
-    intent_rules = params.intent_rules
-    rule_chars = intent_rules.max_chars if intent_rules is not None else -1
-    # The fallback label is never a crisis category: crisis is decided by the signal and the rules alone.
-    fallback = values.copy()
-    fallback[:, _CRISIS_COLUMNS] = -1.0
-    best_categories = fallback.argmax(axis=1).tolist()
-    intent_block = probs[:, n + 1 + n_kinds :]
+    confident = values.max(axis=1) >= CONFIDENT_SCORE
+    intent_block = probs[:, n + 1 + len(params.kinds) :]
     if intent_block.shape[1]:
-        best_intents = intent_block.argmax(axis=1).tolist()
-        best_intent_p = intent_block.max(axis=1).tolist()
+        best_intents = intent_block.argmax(axis=1)
+        model_intent = (best_intents > 0) & (intent_block.max(axis=1) >= INTENT_MIN_PROBABILITY)
     else:
-        best_intents = best_intent_p = [0] * len(prepared)
-    kind_block = crisis_probs[:, n + 1 : n + 1 + n_kinds]
-    kind_rows = kind_block.tolist()
-    crisis_threshold = params.crisis_threshold
-    intent_crisis_threshold = max(crisis_threshold, 0.5)
+        best_intents = np.zeros(n_rows, dtype=np.int64)
+        model_intent = np.zeros(n_rows, dtype=bool)
+    rule_chars = params.intent_rules.max_chars if params.intent_rules is not None else -1
+    lengths = np.fromiter((len(p.doc.text) for p in prepared), dtype=np.int64, count=n_rows)
+    simple = np.fromiter(
+        (p.language == "ja" and not p.hits for p in prepared), dtype=bool, count=n_rows
+    )
+    # Rows that need every rule: another language, a crisis expression, a possible intent, empty text or
+    # no label passed (the fallback label).
+    simple &= (mask_array != 0) & (lengths > 0)
+    simple &= ~(model_intent & (lengths <= INTENT_MAX_CHARS))
+    simple &= ~((lengths <= rule_chars) & ~confident)
+    crisis_by_model = (signal_values >= params.crisis_threshold) | (mask_array & _CRISIS_BITS != 0)
+    uncertain = ~crisis_by_model & (tops < CONFIDENT_SCORE)
+    kind_block = crisis_probs[:, n + 1 : n + 1 + len(params.kinds)]
+    kinds = _model_kinds(kind_block, passed, params.kinds)
+    masks = mask_array.tolist()
+    rounded_signals = signal_values.round(4).tolist()
+    row = _RowValues(
+        values, masks, score_rows, signal_values, rounded_signals, tops, confident, best_intents, model_intent,
+        kind_block, params, english,
+    )
+    label_lists: dict[int, tuple[str, ...]] = {}
     out = []
-    for i, prep in enumerate(prepared):
-        language = prep.language
-        text = prep.doc.text
-        hits = prep.hits
-        if language == "other" or not text:
-            out.append(Prediction([], dict.fromkeys(CATEGORIES, 0.0), False, [], 0.0, None, language, True))
+    for i, (prep, fast, crisis, unsure, mask) in enumerate(
+        zip(prepared, simple.tolist(), crisis_by_model.tolist(), uncertain.tolist(), masks, strict=True)
+    ):
+        if not fast:
+            out.append(_decide_row(i, prep, row))
             continue
-        intent = None
-        best = best_intents[i]
-        if best > 0 and best_intent_p[i] >= INTENT_MIN_PROBABILITY and len(text) <= INTENT_MAX_CHARS:
-            intent = params.intents[best]
-        elif len(text) <= rule_chars and not hits and not confident[i]:
-            intent = intent_rules.match(prep.doc.rule_view)  # type: ignore[union-attr]
-        scores = dict(zip(CATEGORIES, score_rows[i]))  # noqa: B905 - rows are as long as CATEGORIES
-        mask = masks[i]
         known = label_lists.get(mask)
         if known is None:
             known = label_lists[mask] = tuple(c for j, c in enumerate(CATEGORIES) if mask >> j & 1)
-        labels = list(known)
-        top = tops[i]
-        if language == "en" and english is not None:
-            # The corpus has English lines, so the model reads English too; the English keywords add what
-            # a few hundred lines cannot teach. (Keywords alone scored every English crisis 0.)
-            for c in english.match(text):
-                if c not in labels:
-                    labels.append(c)
-                    scores[c] = max(scores[c], 1.0)
-            labels = [c for c in CATEGORIES if c in labels]
-            top = max((scores[c] for c in labels), default=0.0)
-        if not labels and intent is None:
-            # A worry is about something: when no category clears its threshold, the likeliest one is
-            # kept (the answer stays `uncertain`, so the bot asks). +0.006 macro-F1 on grouped folds.
-            labels = [CATEGORIES[best_categories[i]]]
-            top = scores[labels[0]]
-        signal = signals[i]
-        if intent is not None:
-            labels, top = [], 0.0
-        if hits:
-            for hit in hits:
-                if hit.label and hit.label not in labels:
-                    labels.append(hit.label)
-                    scores[hit.label] = max(scores[hit.label], 1.0)
-            labels = [c for c in CATEGORIES if c in labels]
-            top = max((scores[c] for c in labels), default=0.0)
-
-        # A message the intent model reads as a greeting, thanks or request is short and says what it
-        # wants; there only an expression or a clear model signal (not the low recall-first threshold)
-        # makes a crisis.
-        threshold = crisis_threshold if intent is None else intent_crisis_threshold
-        crisis = bool(hits) or signal >= threshold or "suicide_risk" in labels or "abuse_violence" in labels
-        kinds: list[str] = []
-        if crisis:
-            kinds = [h.kind for h in hits if h.kind]
-            if "suicide_risk" in labels:
-                kinds.append("suicide")
-            if n_kinds:
-                kind_probs = kind_rows[i]
-                kinds += [k for k, p in zip(params.kinds, kind_probs, strict=True) if p >= KIND_THRESHOLD]
-                if not kinds:
-                    kinds.append(params.kinds[int(np.argmax(kind_probs))])
-            if not kinds:
-                kinds.append("other_danger")
-            kinds = list(dict.fromkeys(kinds))
-
         # Positional: labels, scores, crisis, crisis_kinds, crisis_score, intent, language, uncertain,
-        # crisis_expressions (keywords cost a little more, once per message).
+        # crisis_expressions.
         out.append(
             Prediction(
-                labels,
-                scores,
+                list(known),
+                dict(zip(CATEGORIES, score_rows[i])),  # noqa: B905 - rows are as long as CATEGORIES
                 crisis,
-                kinds,
-                1.0 if hits else rounded_signals[i],
-                intent,
-                language,
-                intent is None and not crisis and (not labels or top < CONFIDENT_SCORE),
-                [h.family for h in hits] if hits else [],
+                list(kinds[i]) if crisis else [],
+                rounded_signals[i],
+                None,
+                "ja",
+                unsure,
+                [],
             )
         )
     return out
+
+
+# Bits of the crisis categories in a row's label mask.
+_CRISIS_BITS = sum(1 << int(j) for j in _CRISIS_COLUMNS)
+_SUICIDE_COLUMN = CATEGORIES.index("suicide_risk")
+
+
+def _model_kinds(kind_block: np.ndarray, passed: np.ndarray, kinds: tuple[str, ...]) -> list[tuple[str, ...]]:
+    """The kinds the model names for each row, were it a crisis: "suicide" when the suicide_risk label
+    passed, every kind whose head reaches KIND_THRESHOLD, and else the likeliest kind (computed for the
+    batch; each distinct answer is built once)."""
+    n_rows = len(passed)
+    if not kinds:
+        return [("suicide",) if p else ("other_danger",) for p in passed[:, _SUICIDE_COLUMN].tolist()]
+    named = kind_block >= KIND_THRESHOLD
+    bits = (named.astype(np.int64) << np.arange(len(kinds), dtype=np.int64)).sum(axis=1)
+    fallback = np.where(bits == 0, kind_block.argmax(axis=1), -1)
+    suicide = passed[:, _SUICIDE_COLUMN]
+    built: dict[tuple[int, int, bool], tuple[str, ...]] = {}
+    out = []
+    for key in zip(bits.tolist(), fallback.tolist(), suicide.tolist(), strict=True):
+        answer = built.get(key)
+        if answer is None:
+            mask, best, by_label = key
+            names = ["suicide"] if by_label else []
+            names += [k for j, k in enumerate(kinds) if mask >> j & 1]
+            if not names:
+                names.append(kinds[best])
+            answer = built[key] = tuple(dict.fromkeys(names))
+        out.append(answer)
+    assert len(out) == n_rows
+    return out
+
+
+@dataclass(slots=True)
+class _RowValues:
+    """What decide_many computed for the batch, as `_decide_row` reads it for one row."""
+
+    values: np.ndarray
+    masks: list[int]
+    score_rows: list[list[float]]
+    signals: np.ndarray
+    rounded_signals: list[float]
+    tops: np.ndarray
+    confident: np.ndarray
+    best_intents: np.ndarray
+    model_intent: np.ndarray
+    kind_block: np.ndarray
+    params: DecisionParams
+    english: KeywordMatcher | None
+
+
+def _decide_row(i: int, prep: Prepared, row: _RowValues) -> Prediction:
+    """One message's answer with every rule: intents, English keywords, crisis expressions, the fallback."""
+    params = row.params
+    language = prep.language
+    text = prep.doc.text
+    hits = prep.hits
+    if language == "other" or not text:
+        return Prediction([], dict.fromkeys(CATEGORIES, 0.0), False, [], 0.0, None, language, True)
+    intent = None
+    intent_rules = params.intent_rules
+    if row.model_intent[i] and len(text) <= INTENT_MAX_CHARS:
+        intent = params.intents[int(row.best_intents[i])]
+    elif intent_rules is not None and len(text) <= intent_rules.max_chars and not hits and not row.confident[i]:
+        intent = intent_rules.match(prep.doc.rule_view)
+    scores = dict(zip(CATEGORIES, row.score_rows[i]))  # noqa: B905 - rows are as long as CATEGORIES
+    mask = row.masks[i]
+    labels = [c for j, c in enumerate(CATEGORIES) if mask >> j & 1]
+    top = float(row.tops[i])
+    if language == "en" and row.english is not None:
+        # The corpus has English lines, so the model reads English too; the English keywords add what
+        # a few hundred lines cannot teach. (Keywords alone scored every English crisis 0.)
+        for c in row.english.match(text):
+            if c not in labels:
+                labels.append(c)
+                scores[c] = max(scores[c], 1.0)
+        labels = [c for c in CATEGORIES if c in labels]
+        top = max((scores[c] for c in labels), default=0.0)
+    if not labels and intent is None:
+        # A worry is about something: when no category clears its threshold, the likeliest one is kept
+        # (the answer stays `uncertain`, so the bot asks); never a crisis category, which the signal and
+        # the rules alone decide. +0.006 macro-F1 on grouped folds.
+        fallback = row.values[i].copy()
+        fallback[_CRISIS_COLUMNS] = -1.0
+        labels = [CATEGORIES[int(fallback.argmax())]]
+        top = scores[labels[0]]
+    if intent is not None:
+        labels, top = [], 0.0
+    if hits:
+        for hit in hits:
+            if hit.label and hit.label not in labels:
+                labels.append(hit.label)
+                scores[hit.label] = max(scores[hit.label], 1.0)
+        labels = [c for c in CATEGORIES if c in labels]
+        top = max((scores[c] for c in labels), default=0.0)
+
+    # A message the intent model reads as a greeting, thanks or request is short and says what it wants;
+    # there only an expression or a clear model signal (not the low recall-first threshold) makes a crisis.
+    signal = float(row.signals[i])
+    threshold = params.crisis_threshold if intent is None else max(params.crisis_threshold, 0.5)
+    crisis = bool(hits) or signal >= threshold or "suicide_risk" in labels or "abuse_violence" in labels
+    kinds: list[str] = []
+    if crisis:
+        kinds = [h.kind for h in hits if h.kind]
+        if "suicide_risk" in labels:
+            kinds.append("suicide")
+        if params.kinds:
+            kind_probs = row.kind_block[i]
+            kinds += [k for k, p in zip(params.kinds, kind_probs.tolist(), strict=True) if p >= KIND_THRESHOLD]
+            if not kinds:
+                kinds.append(params.kinds[int(np.argmax(kind_probs))])
+        if not kinds:
+            kinds.append("other_danger")
+        kinds = list(dict.fromkeys(kinds))
+    return Prediction(
+        labels,
+        scores,
+        crisis,
+        kinds,
+        1.0 if hits else row.rounded_signals[i],
+        intent,
+        language,
+        intent is None and not crisis and (not labels or top < CONFIDENT_SCORE),
+        [h.family for h in hits] if hits else [],
+    )
 
 
 class Classifier:
