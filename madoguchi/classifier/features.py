@@ -190,17 +190,19 @@ class Vectorizer:
         macro-F1 (0.791), crisis recall (0.910) and false alarm (0.091)."""
         n_docs = len(docs)
         n_uni = len(self.word_vocab)
+        # Five parts (word unigrams, word bigrams, char 1-, 2-, 3-grams), each as (features, messages) in
+        # message order.
+        parts: list[tuple[np.ndarray, np.ndarray]] = []
         # Word channel: unigrams, and bigrams of neighbouring kept words as integer codes.
         ids, word_doc = self._word_ids(docs)
         known = ids >= 0
-        feat_parts, doc_parts = [ids[known]], [word_doc[known]]
+        parts.append((ids[known], word_doc[known]))
         if WORD_BIGRAMS and len(ids) > 1 and len(self.bigram_codes):
             ok = (word_doc[:-1] == word_doc[1:]) & known[:-1] & known[1:]
             pos = self._bigrams.get(ids[:-1][ok] * n_uni + ids[1:][ok])
             found = pos >= 0
-            feat_parts.append(pos[found] + n_uni)
-            doc_parts.append(word_doc[:-1][ok][found])
-        n_word = sum(len(part) for part in feat_parts)
+            parts.append((pos[found] + n_uni, word_doc[:-1][ok][found]))
+        n_word_parts = len(parts)
         # Char channel: all messages joined by NUL (normalised text has none); n-grams spanning one dropped.
         joined = "\0".join([d.folded for d in docs]).replace(" ", "")
         a = np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32).astype(np.int64)
@@ -221,30 +223,40 @@ class Vectorizer:
                 codes.append(((bi[:-1] << _CHAR_BITS) | a[2:])[ok3])
                 where.append(doc_of[:-2][ok3])
         if codes:
+            # One lookup for all orders, then split back into parts (each still in message order).
             pos = self._chars.get(np.concatenate(codes))
-            found = pos >= 0
-            feat_parts.append(pos[found] + self._n_words)
-            doc_parts.append(np.concatenate(where)[found])
-        col = np.concatenate(feat_parts)
-        doc = np.concatenate(doc_parts)
-        vals = self.idf[col]
-        # Each (message, channel) pair is a slot; its sum of squares is taken with bincount, which adds a
-        # message's entries in their order whatever else is in the batch (a pairwise sum would round a
-        # message differently alone and in a batch).
-        slot = doc * 2
-        slot[n_word:] += 1
-        sums = np.bincount(slot, weights=np.square(vals, dtype=np.float64), minlength=2 * n_docs)
-        scale = np.empty(2 * n_docs)
-        scale[0::2] = self.word_weight / np.sqrt(np.maximum(sums[0::2], 1e-24))
-        scale[1::2] = self.char_weight / np.sqrt(np.maximum(sums[1::2], 1e-24))
-        vals *= scale[slot].astype(np.float32)
-        # Rows in message order; a stable sort keeps each message's entries in the order they had (a radix
-        # sort while message numbers fit 16 bits).
-        small = n_docs <= np.iinfo(np.int16).max
-        order = np.argsort(doc.astype(np.int16 if small else np.int32), kind="stable")
+            start = 0
+            for part in where:
+                p, start = pos[start : start + len(part)], start + len(part)
+                found = p >= 0
+                parts.append((p[found] + self._n_words, part[found]))
+        # Each (message, channel) pair is normalised by the root of its entries' summed squares, taken with
+        # bincount, which adds a message's entries in their order whatever else is in the batch (a pairwise
+        # sum would round a message differently alone and in a batch).
+        values = [self.idf[col] for col, _ in parts]
+        counts = [np.bincount(doc, minlength=n_docs) for _, doc in parts]
+        scales = []
+        channels = ((slice(0, n_word_parts), self.word_weight), (slice(n_word_parts, None), self.char_weight))
+        for channel, weight in channels:
+            sums = np.zeros(n_docs)
+            for (_, doc), vals in zip(parts[channel], values[channel], strict=True):
+                sums += np.bincount(doc, weights=np.square(vals, dtype=np.float64), minlength=n_docs)
+            scales.append((weight / np.sqrt(np.maximum(sums, 1e-24))).astype(np.float32))
+        # Rows in message order, each message's entries part by part: a counting merge of the parts, which
+        # are each in message order already (no sort).
         indptr = np.zeros(n_docs + 1, dtype=np.int64)
-        np.cumsum(np.bincount(doc, minlength=n_docs), out=indptr[1:])
-        return vals[order], col[order], indptr
+        np.cumsum(sum(counts), out=indptr[1:])
+        total = int(indptr[-1])
+        out_vals = np.empty(total, dtype=np.float32)
+        out_col = np.empty(total, dtype=np.int64)
+        before = indptr[:-1].copy()  # where the next part's entries of each message go
+        for k, ((col, doc), vals, count) in enumerate(zip(parts, values, counts, strict=True)):
+            first = np.cumsum(count) - count  # where each message's entries start within this part
+            dest = (before - first)[doc] + np.arange(len(doc))
+            out_vals[dest] = vals * scales[0 if k < n_word_parts else 1][doc]
+            out_col[dest] = col
+            before += count
+        return out_vals, out_col, indptr
 
     def state(self) -> dict:
         return {
