@@ -363,11 +363,38 @@ class CrisisRules:
         keys: set[str] = set()
         for regex in self._patterns.regexes + self._negatives.regexes:
             keys |= _all_keys(sre_parse.parse(regex.pattern))
-        counts = dict.fromkeys(sorted(keys), 0)
-        for view in views:
-            for k in {view[i : i + n] for n in range(1, _PREFIX_LEN + 1) for i in range(len(view) - n + 1)} & keys:
-                counts[k] += 1
-        return counts
+        ordered = sorted(keys)
+        # Every 1- to _PREFIX_LEN-character string of every view as an integer code (ngrams.py), with the view
+        # it is in; a key's count is the number of distinct views holding its code. (A set of substrings per
+        # view in Python took two seconds of every training run.)
+        joined = "\0".join(views)
+        a = np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32).astype(np.int64)
+        view_of = np.cumsum(a == 0)
+        codes, where = [], []
+        code = np.zeros(len(a), dtype=np.int64)
+        inside = np.ones(len(a), dtype=bool)
+        for n in range(1, _PREFIX_LEN + 1):
+            if n > len(a):
+                break
+            # The n-gram starting at each position (the last n - 1 positions cannot start one).
+            code = (code[: len(a) - n + 1] << 21) | a[n - 1 :]
+            inside = inside[: len(a) - n + 1] & (a[n - 1 :] != 0)
+            codes.append(code[inside])
+            where.append(view_of[: len(a) - n + 1][inside])
+        key_codes = np.asarray([text_to_code(k) for k in ordered], dtype=np.int64)
+        found = np.zeros(len(ordered), dtype=np.int64)
+        if codes and len(ordered):
+            pos = CodeIndex(key_codes).get(np.concatenate(codes))
+            hit = pos >= 0
+            # (view, key) pairs made distinct by a sparse matrix (its duplicates summed): sorting the pairs
+            # took five times as long.
+            present = sp.csr_matrix(
+                (np.ones(int(hit.sum()), dtype=np.int32), (np.concatenate(where)[hit], pos[hit])),
+                shape=(len(views), len(ordered)),
+            )
+            present.sum_duplicates()
+            found = np.bincount(present.indices, minlength=len(ordered))
+        return dict(zip(ordered, found.tolist(), strict=True))
 
     def match(self, *views: str) -> list[Hit]:
         """Every family that matches one of the views (rule_view text, joined normalized forms).
