@@ -23,7 +23,7 @@ import scipy.sparse as sp
 
 from madoguchi.classifier.ngrams import CodeIndex, code_to_text, ngram_codes
 from madoguchi.classifier.normalize import fold_kana, fold_kana_many, normalize_many
-from madoguchi.classifier.tokenizer import get_tokenizer
+from madoguchi.classifier.tokenizer import PosCensus, get_tokenizer
 
 CHAR_NGRAMS = (1, 2, 3)
 WORD_BIGRAMS = True
@@ -54,9 +54,10 @@ def analyze_normalized(text: str) -> Analyzed:
     return analyze_many([text])[0]
 
 
-def analyze_many(texts: list[str]) -> list[Analyzed]:
-    """Already-normalised messages through Sudachi; the katakana folds are done for the batch at once."""
-    forms = get_tokenizer().forms_many(texts)
+def analyze_many(texts: list[str], census: PosCensus | None = None) -> list[Analyzed]:
+    """Already-normalised messages through Sudachi; the katakana folds are done for the batch at once. A
+    census tallies parts of speech on the way (training)."""
+    forms = get_tokenizer().forms_many(texts, census)
     folded = fold_kana_many(list(texts) + ["".join(f) for f in forms])
     n = len(texts)
     return [

@@ -24,7 +24,7 @@ from madoguchi.classifier.keywords import KeywordMatcher
 from madoguchi.classifier.labels import CATEGORIES, CRISIS_CATEGORIES
 from madoguchi.classifier.language import detect_language
 from madoguchi.classifier.normalize import normalize_many
-from madoguchi.classifier.tokenizer import get_tokenizer
+from madoguchi.classifier.tokenizer import PosCensus, get_tokenizer
 
 # An intent only stands for the whole message when the message is short; a long one is a worry that also
 # asks for something ("人と話したい。母の介護が…" keeps its labels).
@@ -89,11 +89,12 @@ def prepare(raw: str, rules: CrisisRules) -> Prepared:
     return prepare_many([raw], rules)[0]
 
 
-def prepare_many(raws: list[str], rules: CrisisRules) -> list[Prepared]:
-    """Read messages for scoring; the crisis rules run over the whole batch at once."""
+def prepare_many(raws: list[str], rules: CrisisRules, census: PosCensus | None = None) -> list[Prepared]:
+    """Read messages for scoring; the crisis rules run over the whole batch at once. A census tallies the
+    messages' parts of speech (training; the pieces read again for the crisis side are not counted)."""
     texts = normalize_many([r[:MAX_CHARS] if isinstance(r, str) else "" for r in raws])
     languages = [detect_language(t) for t in texts]
-    docs = analyze_many(texts)
+    docs = analyze_many(texts, census)
     views = [d.rule_view for d in docs]
     # The crisis side reads each message with its hard negatives (死ぬほど忙しい) cut out.
     cuts = rules.defuse_many(texts, views)

@@ -31,6 +31,24 @@ _NORMALIZED_FORM = Morpheme.normalized_form
 _SURFACE = Morpheme.surface
 
 
+_POS_ID = Morpheme.part_of_speech_id
+
+
+class PosCensus:
+    """How often each normalized form was a function word (a dropped part of speech) and how often not.
+
+    Reading each morpheme's POS costs as much again as tokenising; the word channel drops function words by
+    form instead, with the POS decided once, at training time, by majority over the corpus (training takes
+    the census in the pass that reads the corpus anyway)."""
+
+    def __init__(self) -> None:
+        self.dropped: Counter[str] = Counter()
+        self.kept: Counter[str] = Counter()
+
+    def function_forms(self) -> frozenset[str]:
+        return frozenset(f for f, n in self.dropped.items() if n > self.kept[f])
+
+
 class SudachiTokenizer:
     """Sudachi, read for each morpheme's normalized form (one string per morpheme: what reading raw surfaces
     costs). Measured per message, in rotating order: a tokenizer with projection="normalized" read for its
@@ -52,29 +70,33 @@ class SudachiTokenizer:
         """Normalized forms of every morpheme of already-normalised text (しにたい -> 死ぬ, たい)."""
         return self.forms_many([text])[0]
 
-    def forms_many(self, texts: Sequence[str]) -> list[list[str]]:
-        """forms() of every text, under one acquisition of the lock."""
+    def forms_many(self, texts: Sequence[str], census: PosCensus | None = None) -> list[list[str]]:
+        """forms() of every text, under one acquisition of the lock. With a census, each morpheme's part of
+        speech is also tallied (training: the same pass decides the function words)."""
         out: list[list[str]] = []
         with self._lock:
             tokenize, buffer = self._plain.tokenize, self._plain_out
+            if census is None:
+                for text in texts:
+                    out.append(list(map(_NORMALIZED_FORM, tokenize(text, out=buffer))) if text else [])
+                return out
+            dropped_by_pos, dropped, kept = self._dropped_by_pos, census.dropped, census.kept
             for text in texts:
-                out.append(list(map(_NORMALIZED_FORM, tokenize(text, out=buffer))) if text else [])
+                if not text:
+                    out.append([])
+                    continue
+                morphemes = tokenize(text, out=buffer)
+                forms = list(map(_NORMALIZED_FORM, morphemes))
+                for form, pos in zip(forms, map(_POS_ID, morphemes), strict=True):
+                    (dropped if dropped_by_pos[pos] else kept)[form] += 1
+                out.append(forms)
         return out
 
     def function_forms(self, texts: Iterable[str]) -> frozenset[str]:
-        """Normalized forms that are mostly symbols, blanks, particles or auxiliary verbs in these texts.
-
-        Reading each morpheme's POS costs as much again as tokenising; the word channel drops these forms by
-        name instead, with the POS decided once, at training time, by majority over the corpus."""
-        dropped: Counter[str] = Counter()
-        kept: Counter[str] = Counter()
-        with self._lock:
-            for text in texts:
-                if not text:
-                    continue
-                for m in self._plain.tokenize(text, out=self._plain_out):
-                    (dropped if self._dropped_by_pos[m.part_of_speech_id()] else kept)[m.normalized_form()] += 1
-        return frozenset(f for f, n in dropped.items() if n > kept[f])
+        """Normalized forms that are mostly symbols, blanks, particles or auxiliary verbs in these texts."""
+        census = PosCensus()
+        self.forms_many(list(texts), census)
+        return census.function_forms()
 
     def raw(self, text: str) -> int:
         """Raw tokenisation (the benchmark floor): the same tokenizer, reading each morpheme's surface the

@@ -43,7 +43,7 @@ from madoguchi.classifier.model import (
     prepare_many,
     rule_texts,
 )
-from madoguchi.classifier.tokenizer import DROPPED_POS, SPLIT_MODE, get_tokenizer
+from madoguchi.classifier.tokenizer import DROPPED_POS, SPLIT_MODE, PosCensus
 
 log = logging.getLogger(__name__)
 
@@ -448,11 +448,13 @@ def train(
     examples = corpus.examples + list(extra_examples or [])
     rules = CrisisRules.from_file()
     keywords = load_keywords()
-    prepared = prepare_many([e.text for e in examples], rules)
-    intent_docs = [p.doc for p in prepare_many([i.text for i in corpus.intents], rules)]
+    # The forms the word channel drops (see tokenizer.PosCensus): decided once per training run, from the
+    # parts of speech of the worries and intent lines, tallied as they are read.
+    census = PosCensus()
+    prepared = prepare_many([e.text for e in examples], rules, census)
+    intent_docs = [p.doc for p in prepare_many([i.text for i in corpus.intents], rules, census)]
+    stop_forms = census.function_forms()
     rule_key_counts = rules.count_keys(rule_texts(prepared))
-    # The forms the word channel drops (see tokenizer.function_forms): decided once per training run.
-    stop_forms = get_tokenizer().function_forms([p.doc.text for p in prepared] + [d.text for d in intent_docs])
     # The final model's fits share the cross-validation's two workers.
     final = head_jobs(
         [p.doc for p in prepared], examples, intent_docs, [i.intent for i in corpus.intents], stop_forms=stop_forms
