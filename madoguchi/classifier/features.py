@@ -244,9 +244,12 @@ class Vectorizer:
                 sums += np.bincount(doc, weights=np.square(vals, dtype=np.float64), minlength=n_docs)
             scales.append((weight / np.sqrt(np.maximum(sums, 1e-24))).astype(np.float32))
         # Rows in message order, each message's entries part by part: a counting merge of the parts, which
-        # are each in message order already (no sort).
+        # are each in message order already (no sort). One message (the webhook) is its parts joined.
         indptr = np.zeros(n_docs + 1, dtype=np.int64)
         np.cumsum(sum(counts), out=indptr[1:])
+        if n_docs == 1:
+            joined_vals = [v * scales[0 if k < n_word_parts else 1][0] for k, v in enumerate(values)]
+            return np.concatenate(joined_vals), np.concatenate([col for col, _ in parts]), indptr
         total = int(indptr[-1])
         out_vals = np.empty(total, dtype=np.float32)
         out_col = np.empty(total, dtype=np.int64)
