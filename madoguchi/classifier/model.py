@@ -186,11 +186,19 @@ def decide_many(
     else:
         best_intents = np.zeros(n_rows, dtype=np.int64)
         model_intent = np.zeros(n_rows, dtype=bool)
+    kind_block = crisis_probs[:, n + 1 : n + 1 + len(params.kinds)]
+    masks = mask_array.tolist()
+    rounded_signals = signal_values.round(4).tolist()
+    row = _RowValues(
+        values, masks, score_rows, signal_values, rounded_signals, tops, confident, best_intents, model_intent,
+        kind_block, params, english,
+    )
+    if n_rows < _FAST_PATH_ROWS:
+        # A message or two (the webhook): the batch arrays of the fast path would cost more than they save.
+        return [_decide_row(i, p, row) for i, p in enumerate(prepared)]
     rule_chars = params.intent_rules.max_chars if params.intent_rules is not None else -1
     lengths = np.fromiter((len(p.doc.text) for p in prepared), dtype=np.int64, count=n_rows)
-    simple = np.fromiter(
-        (p.language == "ja" and not p.hits for p in prepared), dtype=bool, count=n_rows
-    )
+    simple = np.fromiter((p.language == "ja" and not p.hits for p in prepared), dtype=bool, count=n_rows)
     # Rows that need every rule: another language, a crisis expression, a possible intent, empty text or
     # no label passed (the fallback label).
     simple &= (mask_array != 0) & (lengths > 0)
@@ -198,14 +206,7 @@ def decide_many(
     simple &= ~((lengths <= rule_chars) & ~confident)
     crisis_by_model = (signal_values >= params.crisis_threshold) | (mask_array & _CRISIS_BITS != 0)
     uncertain = ~crisis_by_model & (tops < CONFIDENT_SCORE)
-    kind_block = crisis_probs[:, n + 1 : n + 1 + len(params.kinds)]
     kinds = _model_kinds(kind_block, passed, params.kinds)
-    masks = mask_array.tolist()
-    rounded_signals = signal_values.round(4).tolist()
-    row = _RowValues(
-        values, masks, score_rows, signal_values, rounded_signals, tops, confident, best_intents, model_intent,
-        kind_block, params, english,
-    )
     label_lists: dict[int, tuple[str, ...]] = {}
     out = []
     for i, (prep, fast, crisis, unsure, mask) in enumerate(
@@ -235,6 +236,8 @@ def decide_many(
     return out
 
 
+# Below this many messages decide_many gives every row to _decide_row (the same answers).
+_FAST_PATH_ROWS = 8
 # Bits of the crisis categories in a row's label mask.
 _CRISIS_BITS = sum(1 << int(j) for j in _CRISIS_COLUMNS)
 _SUICIDE_COLUMN = CATEGORIES.index("suicide_risk")
