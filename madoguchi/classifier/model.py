@@ -182,7 +182,8 @@ def decide_many(
     intent_block = probs[:, n + 1 + len(params.kinds) :]
     if intent_block.shape[1]:
         best_intents = intent_block.argmax(axis=1)
-        model_intent = (best_intents > 0) & (intent_block.max(axis=1) >= INTENT_MIN_PROBABILITY)
+        # Compared in float64, as a Python float is: float32(0.65) is just under 0.65.
+        model_intent = (best_intents > 0) & (intent_block.max(axis=1).astype(np.float64) >= INTENT_MIN_PROBABILITY)
     else:
         best_intents = np.zeros(n_rows, dtype=np.int64)
         model_intent = np.zeros(n_rows, dtype=bool)
@@ -247,10 +248,9 @@ def _model_kinds(kind_block: np.ndarray, passed: np.ndarray, kinds: tuple[str, .
     """The kinds the model names for each row, were it a crisis: "suicide" when the suicide_risk label
     passed, every kind whose head reaches KIND_THRESHOLD, and else the likeliest kind (computed for the
     batch; each distinct answer is built once)."""
-    n_rows = len(passed)
     if not kinds:
         return [("suicide",) if p else ("other_danger",) for p in passed[:, _SUICIDE_COLUMN].tolist()]
-    named = kind_block >= KIND_THRESHOLD
+    named = kind_block.astype(np.float64) >= KIND_THRESHOLD  # as _decide_row compares them
     bits = (named.astype(np.int64) << np.arange(len(kinds), dtype=np.int64)).sum(axis=1)
     fallback = np.where(bits == 0, kind_block.argmax(axis=1), -1)
     suicide = passed[:, _SUICIDE_COLUMN]
@@ -266,7 +266,6 @@ def _model_kinds(kind_block: np.ndarray, passed: np.ndarray, kinds: tuple[str, .
                 names.append(kinds[best])
             answer = built[key] = tuple(dict.fromkeys(names))
         out.append(answer)
-    assert len(out) == n_rows
     return out
 
 
