@@ -20,7 +20,7 @@ import numpy as np
 import scipy.sparse as sp
 import yaml
 
-from madoguchi.classifier.ngrams import CodeIndex, lookup, ngram_codes, text_to_code
+from madoguchi.classifier.ngrams import CodeIndex, joined_ngram_codes, lookup, ngram_codes, text_to_code
 from madoguchi.classifier.normalize import fold_kana
 
 EXPRESSIONS_FILE = Path(__file__).parent / "data" / "crisis_expressions.yml"
@@ -367,20 +367,9 @@ class CrisisRules:
         # Every 1- to _PREFIX_LEN-character string of every view as an integer code (ngrams.py), with the view
         # it is in; a key's count is the number of distinct views holding its code. (A set of substrings per
         # view in Python took two seconds of every training run.)
-        joined = "\0".join(views)
-        a = np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32).astype(np.int64)
-        view_of = np.cumsum(a == 0)
-        codes, where = [], []
-        code = np.zeros(len(a), dtype=np.int64)
-        inside = np.ones(len(a), dtype=bool)
-        for n in range(1, _PREFIX_LEN + 1):
-            if n > len(a):
-                break
-            # The n-gram starting at each position (the last n - 1 positions cannot start one).
-            code = (code[: len(a) - n + 1] << 21) | a[n - 1 :]
-            inside = inside[: len(a) - n + 1] & (a[n - 1 :] != 0)
-            codes.append(code[inside])
-            where.append(view_of[: len(a) - n + 1][inside])
+        by_size = joined_ngram_codes("\0".join(views), tuple(range(1, _PREFIX_LEN + 1)))
+        codes = [c for c, _ in by_size]
+        where = [w for _, w in by_size]
         key_codes = np.asarray([text_to_code(k) for k in ordered], dtype=np.int64)
         found = np.zeros(len(ordered), dtype=np.int64)
         if codes and len(ordered):

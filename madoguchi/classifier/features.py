@@ -21,13 +21,12 @@ from itertools import chain, repeat
 import numpy as np
 import scipy.sparse as sp
 
-from madoguchi.classifier.ngrams import CodeIndex, code_to_text, ngram_codes
+from madoguchi.classifier.ngrams import CodeIndex, code_to_text, joined_ngram_codes, ngram_codes
 from madoguchi.classifier.normalize import fold_kana, fold_kana_many, normalize_many
 from madoguchi.classifier.tokenizer import PosCensus, get_tokenizer
 
 CHAR_NGRAMS = (1, 2, 3)
 WORD_BIGRAMS = True
-_CHAR_BITS = 21
 _STOP = -2
 
 
@@ -205,24 +204,9 @@ class Vectorizer:
             parts.append((pos[found] + n_uni, word_doc[:-1][ok][found]))
         n_word_parts = len(parts)
         # Char channel: all messages joined by NUL (normalised text has none); n-grams spanning one dropped.
-        joined = "\0".join([d.folded for d in docs]).replace(" ", "")
-        a = np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32).astype(np.int64)
-        doc_of = np.cumsum(a == 0)
-        codes, where = [], []
-        if 1 in CHAR_NGRAMS:
-            ok1 = a != 0
-            codes.append(a[ok1])
-            where.append(doc_of[ok1])
-        if len(a) > 1:
-            bi = (a[:-1] << _CHAR_BITS) | a[1:]
-            ok2 = (a[:-1] != 0) & (a[1:] != 0)
-            if 2 in CHAR_NGRAMS:
-                codes.append(bi[ok2])
-                where.append(doc_of[:-1][ok2])
-            if 3 in CHAR_NGRAMS and len(a) > 2:
-                ok3 = ok2[:-1] & (a[2:] != 0)
-                codes.append(((bi[:-1] << _CHAR_BITS) | a[2:])[ok3])
-                where.append(doc_of[:-2][ok3])
+        by_size = joined_ngram_codes("\0".join([d.folded for d in docs]).replace(" ", ""), CHAR_NGRAMS)
+        codes = [c for c, _ in by_size]
+        where = [w for _, w in by_size]
         if codes:
             # One lookup for all orders, then split back into parts (each still in message order).
             pos = self._chars.get(np.concatenate(codes))

@@ -30,6 +30,26 @@ def ngram_codes(text: str, sizes: tuple[int, ...] = (1, 2, 3)) -> np.ndarray:
     return np.concatenate(parts) if len(parts) > 1 else parts[0]
 
 
+def joined_ngram_codes(joined: str, sizes: tuple[int, ...]) -> list[tuple[np.ndarray, np.ndarray]]:
+    """For texts joined by NUL (which none of them holds), per size in `sizes` (ascending): the codes of every
+    n-gram that does not span a NUL, and which text each is in, in text order (a whole batch in numpy calls:
+    the features' char channel and the crisis rules' index counts)."""
+    a = np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32).astype(np.int64)
+    text_of = np.cumsum(a == 0)
+    out = []
+    code = np.zeros(len(a), dtype=np.int64)
+    inside = np.ones(len(a), dtype=bool)
+    for n in range(1, max(sizes, default=0) + 1):
+        if n > len(a):
+            break
+        # The n-gram starting at each position (the last n - 1 positions cannot start one).
+        code = (code[: len(a) - n + 1] << _BITS) | a[n - 1 :]
+        inside = inside[: len(a) - n + 1] & (a[n - 1 :] != 0)
+        if n in sizes:
+            out.append((code[inside], text_of[: len(a) - n + 1][inside]))
+    return out
+
+
 def code_to_text(code: int) -> str:
     chars = []
     while code:
