@@ -244,27 +244,34 @@ _CRISIS_BITS = sum(1 << int(j) for j in _CRISIS_COLUMNS)
 _SUICIDE_COLUMN = CATEGORIES.index("suicide_risk")
 
 
+def _kind_names(hit_kinds: list[str], suicide_label: bool, named: list[str], likeliest: str | None) -> list[str]:
+    """The crisis kinds an answer names, in order: the crisis expressions' kinds, "suicide" when the
+    suicide_risk label is on, the kinds whose head reached KIND_THRESHOLD; else the likeliest kind, else
+    other_danger (one rule for _decide_row and the fast path)."""
+    names = hit_kinds + (["suicide"] if suicide_label else []) + named
+    if not names and likeliest is not None:
+        names.append(likeliest)
+    return list(dict.fromkeys(names)) if names else ["other_danger"]
+
+
 def _model_kinds(kind_block: np.ndarray, passed: np.ndarray, kinds: tuple[str, ...]) -> list[tuple[str, ...]]:
-    """The kinds the model names for each row, were it a crisis: "suicide" when the suicide_risk label
-    passed, every kind whose head reaches KIND_THRESHOLD, and else the likeliest kind (computed for the
-    batch; each distinct answer is built once)."""
+    """_kind_names for each row with no crisis expression, were it a crisis (computed for the batch; each
+    distinct answer is built once)."""
+    suicide = passed[:, _SUICIDE_COLUMN].tolist()
     if not kinds:
-        return [("suicide",) if p else ("other_danger",) for p in passed[:, _SUICIDE_COLUMN].tolist()]
+        return [tuple(_kind_names([], s, [], None)) for s in suicide]
     named = kind_block.astype(np.float64) >= KIND_THRESHOLD  # as _decide_row compares them
     bits = (named.astype(np.int64) << np.arange(len(kinds), dtype=np.int64)).sum(axis=1)
-    fallback = np.where(bits == 0, kind_block.argmax(axis=1), -1)
-    suicide = passed[:, _SUICIDE_COLUMN]
+    likeliest = kind_block.argmax(axis=1)
     built: dict[tuple[int, int, bool], tuple[str, ...]] = {}
     out = []
-    for key in zip(bits.tolist(), fallback.tolist(), suicide.tolist(), strict=True):
+    for key in zip(bits.tolist(), likeliest.tolist(), suicide, strict=True):
         answer = built.get(key)
         if answer is None:
             mask, best, by_label = key
-            names = ["suicide"] if by_label else []
-            names += [k for j, k in enumerate(kinds) if mask >> j & 1]
-            if not names:
-                names.append(kinds[best])
-            answer = built[key] = tuple(dict.fromkeys(names))
+            answer = built[key] = tuple(
+                _kind_names([], by_label, [k for j, k in enumerate(kinds) if mask >> j & 1], kinds[best])
+            )
         out.append(answer)
     return out
 
@@ -339,17 +346,13 @@ def _decide_row(i: int, prep: Prepared, row: _RowValues) -> Prediction:
     crisis = bool(hits) or signal >= threshold or "suicide_risk" in labels or "abuse_violence" in labels
     kinds: list[str] = []
     if crisis:
-        kinds = [h.kind for h in hits if h.kind]
-        if "suicide_risk" in labels:
-            kinds.append("suicide")
-        if params.kinds:
-            kind_probs = row.kind_block[i]
-            kinds += [k for k, p in zip(params.kinds, kind_probs.tolist(), strict=True) if p >= KIND_THRESHOLD]
-            if not kinds:
-                kinds.append(params.kinds[int(np.argmax(kind_probs))])
-        if not kinds:
-            kinds.append("other_danger")
-        kinds = list(dict.fromkeys(kinds))
+        kind_probs = row.kind_block[i]
+        kinds = _kind_names(
+            [h.kind for h in hits if h.kind],
+            "suicide_risk" in labels,
+            [k for k, p in zip(params.kinds, kind_probs.tolist(), strict=True) if p >= KIND_THRESHOLD],
+            params.kinds[int(np.argmax(kind_probs))] if params.kinds else None,
+        )
     return Prediction(
         labels,
         scores,
