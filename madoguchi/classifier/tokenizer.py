@@ -29,8 +29,6 @@ SPLIT_MODE = "A"
 # Read with map() rather than a comprehension: one string per morpheme, with no Python frame per morpheme.
 _NORMALIZED_FORM = Morpheme.normalized_form
 _SURFACE = Morpheme.surface
-
-
 _POS_ID = Morpheme.part_of_speech_id
 
 
@@ -58,7 +56,6 @@ class SudachiTokenizer:
     def __init__(self, mode: str = SPLIT_MODE, dropped_pos: frozenset[str] = DROPPED_POS) -> None:
         self._dictionary = Dictionary(dict="core")
         self._plain = self._dictionary.tokenizer(mode=getattr(SplitMode, mode))
-        self._dropped_pos = dropped_pos
         self._dropped_by_pos: list[bool] = []
         while (pos := self._dictionary.pos_of(len(self._dropped_by_pos))) is not None:
             self._dropped_by_pos.append(pos[0] in dropped_pos)
