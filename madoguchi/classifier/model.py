@@ -99,10 +99,14 @@ def prepare_many(raws: list[str], rules: CrisisRules, census: PosCensus | None =
     # The crisis side reads each message with its hard negatives (死ぬほど忙しい) cut out.
     cuts = rules.defuse_many(texts, views)
     cut_rows = [i for i, c in enumerate(cuts) if c is not None]
-    cut_forms = get_tokenizer().forms_many([" ".join(cuts[i][1]) for i in cut_rows])  # type: ignore[index]
+    # The cut pieces are read as their message was: split as ASCII, or by Sudachi (see tokenizer.py).
+    tokenizer = get_tokenizer()
     crisis_docs: list[Analyzed | None] = [None] * len(texts)
-    for i, forms in zip(cut_rows, cut_forms, strict=True):
-        crisis_docs[i] = without(docs[i], cuts[i][0], forms)  # type: ignore[index]
+    for split_ascii in (True, False):
+        rows = [i for i in cut_rows if texts[i].isascii() == split_ascii]
+        pieces = [" ".join(cuts[i][1]) for i in rows]  # type: ignore[index]
+        for i, forms in zip(rows, tokenizer.forms_many(pieces, split_ascii=split_ascii), strict=True):
+            crisis_docs[i] = without(docs[i], cuts[i][0], forms)  # type: ignore[index]
     for i in cut_rows:
         views[i] = crisis_docs[i].rule_view  # type: ignore[union-attr]
     hits = rules.match_joined(

@@ -31,3 +31,32 @@ def test_word_channel_drops_function_words_but_rules_see_everything() -> None:
 
 def test_hiragana_only_reaches_kanji_forms() -> None:
     assert "死ぬ" in analyze("しにたい").lemmas
+
+
+def test_ascii_text_is_split_into_words_not_sudachi_loanwords() -> None:
+    # Sudachi reads "want to" as ウォントゥ and "kill" as キル but "scared" as it is: English meets English
+    # only when its words are kept as typed.
+    assert analyze("I want to kill myself, I'm scared").forms == (
+        "i", " ", "want", " ", "to", " ", "kill", " ", "myself", ",", " ", "i'm", " ", "scared",
+    )
+    assert analyze("kaigo ga taihen desu 3 nen").forms == (
+        "kaigo", " ", "ga", " ", "taihen", " ", "desu", " ", "3", " ", "nen",
+    )
+    assert analyze("").forms == ()
+
+
+def test_pieces_of_a_japanese_message_are_read_by_sudachi_as_the_message_was() -> None:
+    tokenizer = get_tokenizer()
+    whole = tokenizer.forms("仕事がkillingだ")
+    piece = tokenizer.forms_many(["killing"], split_ascii=False)[0]
+    assert piece and all(form in whole for form in piece)
+    assert tokenizer.forms_many(["killing"])[0] == ["killing"]
+
+
+def test_a_census_skips_ascii_text() -> None:
+    from madoguchi.classifier.tokenizer import PosCensus
+
+    census = PosCensus()
+    forms = get_tokenizer().forms_many(["help me.", "母が、"], census)
+    assert forms[0] == ["help", " ", "me", "."]
+    assert "help" not in census.kept and "が" in census.dropped
