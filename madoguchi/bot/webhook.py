@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -21,6 +22,8 @@ from madoguchi.bot.ingest import GroupCommitWriter
 log = logging.getLogger("madoguchi.webhook")
 
 MAX_BODY = 1024 * 1024
+# A JSON escape of a UTF-16 surrogate (\ud83d): how an emoji, or half of one from a broken client, arrives.
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
 
 
 class WebhookError(Exception):
@@ -44,6 +47,8 @@ def parse_events(body: bytes, signature: str | None, validator: SignatureValidat
         payload = json.loads(text)
     except ValueError as exc:
         raise WebhookError(400, "malformed JSON") from exc
+    if _SURROGATE_ESCAPE.search(text):
+        payload = _mend_surrogates(payload)
     events = payload.get("events") if isinstance(payload, dict) else None
     if not isinstance(events, list):
         raise WebhookError(400, "no events list")
@@ -51,6 +56,20 @@ def parse_events(body: bytes, signature: str | None, validator: SignatureValidat
         if not isinstance(ev, dict) or not ev.get("webhookEventId") or not ev.get("type"):
             raise WebhookError(400, "an event without webhookEventId or type")
     return events
+
+
+def _mend_surrogates(value: Any) -> Any:
+    """The payload with every lone surrogate replaced by U+FFFD. json.loads joins an escaped pair into one
+    character but keeps half a pair as it is, and such a string can be neither encrypted nor stored: the
+    webhook would answer 503 to every redelivery and the message (a crisis, perhaps) would never be read.
+    The replacement character keeps the message and shows where it was damaged."""
+    if isinstance(value, str):
+        return value.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+    if isinstance(value, list):
+        return [_mend_surrogates(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _mend_surrogates(v) for k, v in value.items()}
+    return value
 
 
 def make_router(

@@ -283,6 +283,29 @@ def test_crisis_on_duty_first_answer_is_words_and_lines_and_a_person_soon(town: 
         assert conversations.list_queue(s)[0].id == conv.id
 
 
+def test_a_broken_character_in_a_crisis_message_still_gets_the_lines_first(town: BotServer) -> None:
+    """A lone surrogate (half an emoji from a broken client) can only arrive escaped in the JSON; the message is
+    still read, stored and answered, crisis lines first."""
+    import httpx
+
+    from tests.bot.bot_server import CHANNEL_SECRET
+
+    with clock_at(ON_DUTY):
+        r = consented(town)
+        event = line_events.text_event(
+            r.uid, "もう死にたい\ud83d", reply_token=town.fake.state.issue_reply_token(r.uid), timestamp_ms=now_ms()
+        )
+        body = json.dumps({"destination": line_events.new_user_id(), "events": [event]}).encode("ascii")
+        response = httpx.post(
+            f"{town.url}/callback", content=body, timeout=10,
+            headers={"x-line-signature": line_events.sign(body, CHANNEL_SECRET), "content-type": "application/json"},
+        )
+        assert response.status_code == 200, response.text
+        first, lines, _ = r.next(3)
+    assert "心配" in first["text"] and lines["type"] == "flex"
+    assert r.conversation().crisis
+
+
 def test_crisis_off_duty_says_so_honestly_with_lines_open_now(town: BotServer) -> None:
     with clock_at(OFF_DUTY):
         r = consented(town)
