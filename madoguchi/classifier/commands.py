@@ -58,12 +58,24 @@ def _cmd_eval(args: argparse.Namespace) -> int:
     return 0
 
 
+def _json_line(obj: dict) -> bytes:
+    """One output line, UTF-8. An id holding half a surrogate pair (an escape in the input) cannot be written
+    as UTF-8: that line is written with escapes, which gives the id back exactly as it came."""
+    try:
+        return (json.dumps(obj, ensure_ascii=False) + "\n").encode("utf-8")
+    except UnicodeEncodeError:
+        return (json.dumps(obj) + "\n").encode("ascii")
+
+
 def _cmd_classify(args: argparse.Namespace) -> int:
     from madoguchi.classifier.service import load_classifier
 
     classifier = load_classifier()
-    out = sys.stdout
-    for line in sys.stdin:
+    out = sys.stdout.buffer
+    # Bytes in, decoded line by line: a line that is not UTF-8 is odd input (its bad bytes become U+FFFD),
+    # not the end of the run.
+    for raw in sys.stdin.buffer:
+        line = raw.decode("utf-8", errors="replace")
         if not line.strip():
             # A blank line is still an input: it gets an answer, so outputs stay aligned with inputs.
             record: object = {}
@@ -78,7 +90,7 @@ def _cmd_classify(args: argparse.Namespace) -> int:
             text = ""
         p = classifier.classify(text)
         out.write(
-            json.dumps(
+            _json_line(
                 {
                     "id": ident,
                     "labels": p.labels,
@@ -89,10 +101,8 @@ def _cmd_classify(args: argparse.Namespace) -> int:
                     "intent": p.intent,
                     "language": p.language,
                     "uncertain": p.uncertain,
-                },
-                ensure_ascii=False,
+                }
             )
-            + "\n"
         )
         out.flush()
     return 0

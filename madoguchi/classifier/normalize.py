@@ -13,8 +13,11 @@ import numpy as np
 
 # Variation selectors, zero-width joiners and skin-tone modifiers change how an emoji looks, not what it says.
 # Control characters are dropped too (the n-gram codes in ngrams.py rely on there being no NUL); "\n" is kept
-# here because normalize_many joins messages with it, and becomes a space at the end.
-_INVISIBLE = re.compile("[\x00-\x08\x0b-\x1f\x7f\u200b-\u200f\u2060\ufeff\ufe00-\ufe0f\U0001f3fb-\U0001f3ff]")
+# here because normalize_many joins messages with it, and becomes a space at the end. A lone surrogate (half
+# an emoji, from JSON escapes) says nothing and cannot be encoded: Sudachi and the n-gram codes would fail on it.
+_INVISIBLE = re.compile(
+    "[\x00-\x08\x0b-\x1f\x7f\u200b-\u200f\u2060\ufeff\ufe00-\ufe0f\U0001f3fb-\U0001f3ff\ud800-\udfff]"
+)
 # Wave dashes and dash-like marks typed as a long vowel ("なぁ〜", "すご～い" becomes "~" after NFKC).
 _WAVE_CHARS = "〜~∼―‐‑–—ｰ"
 _WAVE = re.compile(f"[{_WAVE_CHARS}]+")

@@ -42,6 +42,23 @@ def test_classify_json_lines_in_order_with_odd_input(classifier_var_dir: Path) -
     assert out[7]["crisis"] is True
 
 
+def test_classify_reads_broken_characters_as_odd_input_not_an_error(classifier_var_dir: Path) -> None:
+    env = {**os.environ, "MADOGUCHI_VAR_DIR": str(classifier_var_dir)}
+    stdin = b"\n".join([
+        b'{"id": 1, "text": "' + b"\xff\xfe" + "もう死にたい".encode() + b'"}',  # not UTF-8
+        json.dumps({"id": "\ud800", "text": "\ud83dもう死にたい"}).encode(),  # half an emoji, escaped
+        b"\xff\xfe",
+    ]) + b"\n"
+    result = subprocess.run(
+        [sys.executable, "-m", "madoguchi.cli", "classify"], input=stdin, capture_output=True, env=env, timeout=300
+    )
+    assert result.returncode == 0, result.stderr
+    out = [json.loads(x) for x in result.stdout.decode("utf-8").splitlines()]
+    assert [o["id"] for o in out] == [1, "\ud800", None]
+    assert out[0]["crisis"] is True and out[1]["crisis"] is True
+    assert out[2]["labels"] == [] and out[2]["crisis"] is False
+
+
 def test_classify_uses_an_existing_model_without_training(tmp_path: Path, classifier_model_path: Path) -> None:
     # Training when the model is missing is covered in test_training (ensure_model, with a small corpus).
     (tmp_path / "models").mkdir()

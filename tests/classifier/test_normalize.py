@@ -18,6 +18,7 @@ from madoguchi.classifier.normalize import emojis, fold_kana, normalize
         ("10〜12時", "10~12時"),  # a range stays a range
         ("  二重  スペース ", "二重 スペース"),
         ("", ""),
+        ("\ud83dつらい\ude22", "つらい"),  # lone surrogates (half an emoji) say nothing and cannot be encoded
     ],
 )
 def test_normalize(raw: str, expected: str) -> None:
