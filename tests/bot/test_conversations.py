@@ -224,7 +224,7 @@ def test_a_crisis_skips_the_window(town_30s: BotServer) -> None:
 
 def test_unsure_gets_one_gentle_question_then_the_chosen_topic(town: BotServer) -> None:
     r = consented(town)
-    r.say("なんとなく")
+    r.say("最近いろいろあって")
     [question] = r.next(1)
     assert "教えてください" in question["text"]
     assert "お金・生活" in quick_labels(question) and len(quick_labels(question)) <= 13
@@ -232,6 +232,15 @@ def test_unsure_gets_one_gentle_question_then_the_chosen_topic(town: BotServer) 
     ack, places, _ = r.next(3)
     assert "介護" in ack["text"]
     assert "elderly_care" in categories_of(town, bubble_names(places))
+
+
+def test_a_vague_opener_is_invited_to_say_more_never_dismissed(town: BotServer) -> None:
+    # A hesitant first word must not read as "cancel", whose answer closes the conversation.
+    r = consented(town)
+    r.say("なんとなく")
+    [answer] = r.next(1)
+    assert "また困ったことがあれば" not in answer["text"]
+    assert "送ってください" in answer["text"] and "お金・生活" in quick_labels(answer)
 
 
 def test_a_follow_up_refines_instead_of_repeating(town: BotServer) -> None:

@@ -43,3 +43,9 @@ def test_the_classifier_recognises_the_examples(classifier: Classifier, intent: 
 def test_a_crisis_is_never_turned_into_an_intent(classifier: Classifier) -> None:
     p = classifier.classify("今夜で最後にする。ありがとうございました")
     assert p.crisis and p.intent is None
+
+
+@pytest.mark.parametrize("text", ["なんとなく", "その…", "うまく言えないんですけど", "最近いろいろあって"])
+def test_a_hesitant_or_vague_message_never_reads_as_cancel(classifier: Classifier, text: str) -> None:
+    # "cancel" closes the conversation; a resident who has not said anything yet must not be dismissed.
+    assert classifier.classify(text).intent != "cancel"
