@@ -37,6 +37,7 @@ from madoguchi.classifier.metrics import evaluate
 from madoguchi.classifier.model import (
     _CRISIS_COLUMNS,
     _SIGNAL_COLUMNS,
+    INTENT_MAX_CHARS,
     DecisionParams,
     Prepared,
     decide_many,
@@ -172,12 +173,18 @@ def head_jobs(
     Xc = X[crisis_rows]
     for k in kinds:
         binary.append((Xc, np.array([k in examples[i].crisis_kinds for i in crisis_rows], dtype=np.int8)))
-    # Intents: a softmax over "none" (every worry) and the intents with examples.
+    # Intents: a softmax over "none" and the intents with examples. It decides only messages of at most
+    # INTENT_MAX_CHARS (a longer one is a worry even when it also asks for something), so "none" is learnt
+    # from the worries that short: half the rows and half the fitting time. Measured with intent lines and
+    # writers held out (32,695 worries, 1,062 intent lines): 665 intents recognised instead of 649, and 18
+    # of 15,209 short worries read as intents instead of 15.
     intents: tuple[str, ...] = ()
     intent_data = None
     if intent_docs and intent_softmax:
         intents = ("none", *[i for i in INTENTS if i in intent_ids])
-        intent_data = (X_all, np.array([0] * len(docs) + [intents.index(i) for i in intent_ids]))
+        short = np.array([len(d.text) <= INTENT_MAX_CHARS for d in docs] + [True] * n_intents)
+        labels = np.array([0] * len(docs) + [intents.index(i) for i in intent_ids])
+        intent_data = (X_all[short], labels[short])
     return HeadJobs(vectorizer, binary, kinds, intents, intent_data)
 
 
