@@ -25,18 +25,10 @@ class KeywordMatcher:
         self.keywords = {
             cat: [self._view(normalize(str(k))) for k in spec.get(cat, {}).get(lang, [])] for cat in CATEGORIES
         }
-        # Each keyword is looked for only when the message holds its first two characters: a set of the
-        # message's character pairs, intersected with the keywords' (English is read this way on every
-        # English message; 14 alternation searches cost about 40 us a message, this about a third).
-        self._always: list[tuple[int, str]] = []
-        self._by_pair: dict[str, list[tuple[int, str]]] = {}
-        for j, cat in enumerate(CATEGORIES):
-            for word in self.keywords[cat]:
-                if len(word) < 2:
-                    self._always.append((j, word))
-                else:
-                    self._by_pair.setdefault(word[:2], []).append((j, word))
-        self._pairs = frozenset(self._by_pair)
+        # One substring test per keyword: about a hundred `in` tests in C cost less than indexing the
+        # message's character pairs to pick the keywords worth testing (10.7 against 17.4 us an English
+        # message, the same answers), and much less than one alternation per category (40 us).
+        self._words = [(j, word) for j, cat in enumerate(CATEGORIES) for word in self.keywords[cat]]
 
     def _view(self, normalized: str) -> str:
         return rule_view(normalized) if self.lang == "ja" else normalized
@@ -44,9 +36,5 @@ class KeywordMatcher:
     def match(self, normalized: str) -> list[str]:
         """The categories (in CATEGORIES order) one of whose keywords occurs in the message."""
         view = self._view(normalized)
-        found: set[int] = {j for j, word in self._always if word in view}
-        for pair in self._pairs.intersection([view[i : i + 2] for i in range(len(view) - 1)]):
-            for j, word in self._by_pair[pair]:
-                if j not in found and word in view:
-                    found.add(j)
+        found = {j for j, word in self._words if word in view}
         return [CATEGORIES[j] for j in sorted(found)]
