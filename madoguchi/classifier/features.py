@@ -60,7 +60,8 @@ def analyze_many(texts: list[str], census: PosCensus | None = None) -> list[Anal
     folded = fold_kana_many(list(texts) + ["".join(f) for f in forms])
     n = len(texts)
     return [
-        Analyzed(text=t, folded=f, forms=tuple(fs), lemmas=lem.replace("ー", ""))
+        # Positional: text, folded, forms, lemmas (keyword arguments cost half as much again, per message).
+        Analyzed(t, f, tuple(fs), lem.replace("ー", ""))
         for t, f, fs, lem in zip(texts, folded[:n], forms, folded[n:], strict=True)
     ]
 

@@ -116,7 +116,7 @@ def prepare_many(raws: list[str], rules: CrisisRules, census: PosCensus | None =
         ]
     )
     return [
-        Prepared(language=lang, doc=d, crisis_doc=c, hits=h if lang != "other" else [])
+        Prepared(lang, d, c, h if lang != "other" else [])  # language, doc, crisis_doc, hits
         for lang, d, c, h in zip(languages, docs, crisis_docs, hits, strict=True)
     ]
 
