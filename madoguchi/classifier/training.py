@@ -54,9 +54,10 @@ FOLDS = 5
 # group is held out once. One file per fold (leave-one-writer-out) cost one fit per file, which grew past
 # the one-minute training budget as writers were added; groups of writers cost one fit each and still
 # measure worries phrased by writers the model has not read. Four, not five, since 33,595 worries: five
-# took 52-58 s on a slow day on this machine, four 20 % less. Each fold then trains on three quarters of
-# the writers instead of four fifths, so the held-out figures are a little lower (0.795 -> 0.792 macro-F1,
-# 0.925 -> 0.922 crisis recall at 32,695 worries); the final model is trained on everything either way.
+# took 52.8-58.4 s on a slow hour on this machine, four 46.2 s back to back with the 52.8 s. Each fold then
+# trains on three quarters of the writers instead of four fifths, so the held-out figures are a little
+# lower (0.797 -> 0.794 macro-F1, 0.926 -> 0.924 crisis recall at 33,595 worries); the final model is
+# trained on everything either way.
 GROUPS = 4
 # A file is a crisis writer's when this share of it is crisis: those are dealt first, one per group, so that
 # every fold trains on crises written by someone else.
@@ -178,9 +179,9 @@ def head_jobs(
         binary.append((Xc, np.array([k in examples[i].crisis_kinds for i in crisis_rows], dtype=np.int8)))
     # Intents: a softmax over "none" and the intents with examples. It decides only messages of at most
     # INTENT_MAX_CHARS (a longer one is a worry even when it also asks for something), so "none" is learnt
-    # from the worries that short: half the rows and half the fitting time. Measured with intent lines and
-    # writers held out (32,695 worries, 1,062 intent lines): 665 intents recognised instead of 649, and 18
-    # of 15,209 short worries read as intents instead of 15.
+    # from the worries that short: half the rows, and its fit took 7.3 s instead of 8.8 s. Measured with
+    # intent lines and writers held out (32,695 worries, 1,062 intent lines): 665 intents recognised instead
+    # of 649, and 18 of 15,209 short worries read as intents instead of 15.
     intents: tuple[str, ...] = ()
     intent_data = None
     if intent_docs and intent_softmax:
