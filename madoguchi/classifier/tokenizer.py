@@ -95,15 +95,16 @@ class SudachiTokenizer:
             tokenize, buffer = self._plain.tokenize, self._plain_out
             if census is None:
                 for text in texts:
-                    # str.isascii() reads a flag the string carries: no scan.
-                    if split_ascii and text.isascii():
+                    # No morphemes for empty or (when split_ascii) all-ASCII text; str.isascii() reads a flag
+                    # the string carries, no scan.
+                    if not text or (split_ascii and text.isascii()):
                         out.append(ascii_forms(text))
                     else:
-                        out.append(list(map(_NORMALIZED_FORM, tokenize(text, out=buffer))) if text else [])
+                        out.append(list(map(_NORMALIZED_FORM, tokenize(text, out=buffer))))
                 return out
             dropped_by_pos, dropped, kept = self._dropped_by_pos, census.dropped, census.kept
             for text in texts:
-                if not text or (split_ascii and text.isascii()):  # no morphemes: nothing to tally
+                if not text or (split_ascii and text.isascii()):  # as above: nothing to tally
                     out.append(ascii_forms(text))
                     continue
                 morphemes = tokenize(text, out=buffer)
