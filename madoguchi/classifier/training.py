@@ -70,7 +70,10 @@ C = 10.0
 DUAL = True
 # Cross-validation folds are fitted in this many processes (the machine has two cores).
 WORKERS = min(2, os.cpu_count() or 1)
-TOL = 1e-3
+# liblinear's stopping tolerance. Measured at 33,595 worries (tol 1e-3 -> 1e-2): training 61.8 s -> 46.5 s
+# (one head 1.15 s -> 0.75 s), held-out figures the same to the fourth decimal (macro-F1 0.7937, crisis
+# recall 0.9238, false alarm 0.0972); a head's probabilities differ from a fit at 1e-4 by at most 0.0007.
+TOL = 1e-2
 THRESHOLD_GRID = np.round(np.arange(0.05, 0.951, 0.025), 3)
 # F1 a threshold must gain per unit it moves away from 0.5 (see tune_thresholds).
 THRESHOLD_PULL = 0.1
@@ -121,12 +124,19 @@ class HeadJobs:
     def fit_intents(self) -> list[tuple[np.ndarray, float]]:
         if self.intent_data is None:
             return []
+        X, y = self.intent_data
+        # Fitted on the features the short messages have: a feature none of them has gets no gradient but
+        # the penalty's and stays at zero, so the optimum is the same, and L-BFGS, whose own work grows
+        # with the number of weights, runs on two thirds of them (6.2 s -> 3.6 s; weights within 5e-5).
+        used = np.unique(X.indices)
         weights = {0: 1.0, **{k: INTENT_WEIGHT for k in range(1, len(self.intents))}}
         m = LogisticRegression(C=C, max_iter=300, random_state=SEED, class_weight=weights)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", ConvergenceWarning)
-            m.fit(*self.intent_data)
-        return [(row.astype(np.float32), float(b)) for row, b in zip(m.coef_, m.intercept_, strict=True)]
+            m.fit(X[:, used], y)
+        coef = np.zeros((m.coef_.shape[0], X.shape[1]), dtype=np.float32)
+        coef[:, used] = m.coef_
+        return [(row, float(b)) for row, b in zip(coef, m.intercept_, strict=True)]
 
     def fit(self) -> Heads:
         """Every head, one after another in this process (a cross-validation fold)."""
