@@ -318,8 +318,14 @@ def _decide_row(i: int, prep: Prepared, row: _RowValues) -> Prediction:
     top = float(row.tops[i])
     if language == "en" and row.english is not None:
         # The corpus has English lines, so the model reads English too; the English keywords add what
-        # a few hundred lines cannot teach. (Keywords alone scored every English crisis 0.)
-        for c in row.english.match(text):
+        # a few hundred lines cannot teach. (Keywords alone scored every English crisis 0.) The crisis
+        # categories count only where the message with its hard negatives cut out still has them, as the
+        # model's crisis columns are read ("overdosed on coffee", "suicide prevention poster").
+        found = row.english.match(text)
+        if prep.crisis_doc is not None:
+            left = set(row.english.match(prep.crisis_doc.text))
+            found = [c for c in found if c not in CRISIS_CATEGORIES or c in left]
+        for c in found:
             if c not in labels:
                 labels.append(c)
                 scores[c] = max(scores[c], 1.0)
