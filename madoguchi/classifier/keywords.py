@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from bisect import bisect_right
+from itertools import accumulate
 from pathlib import Path
 
 import yaml
@@ -38,3 +40,23 @@ class KeywordMatcher:
         view = self._view(normalized)
         found = {j for j, word in self._words if word in view}
         return [CATEGORIES[j] for j in sorted(found)]
+
+    def match_many(self, normalized: list[str]) -> list[list[str]]:
+        """match() of every message. The views are joined by NUL (normalised text has none, and neither has
+        a keyword, so no occurrence spans two messages) and each keyword is searched for through the whole
+        batch with str.find: one pass in C per keyword instead of one `in` test per keyword and message
+        (which had been a third of the time of deciding an English message)."""
+        if len(normalized) < 2:
+            return [self.match(t) for t in normalized]
+        views = [self._view(t) for t in normalized]
+        joined = "\0".join(views)
+        starts = list(accumulate((len(v) + 1 for v in views[:-1]), initial=0))
+        found: list[set[int]] = [set() for _ in views]
+        for j, word in self._words:
+            at = joined.find(word)
+            while at >= 0:
+                row = bisect_right(starts, at) - 1
+                found[row].add(j)
+                # The next message: one occurrence per message is enough.
+                at = joined.find(word, starts[row + 1]) if row + 1 < len(starts) else -1
+        return [[CATEGORIES[j] for j in sorted(f)] for f in found]

@@ -194,9 +194,20 @@ def decide_many(
     kind_block = crisis_probs[:, n + 1 : n + 1 + len(params.kinds)]
     masks = mask_array.tolist()
     rounded_signals = signal_values.round(4).tolist()
+    if params.kinds:
+        named = kind_block.astype(np.float64) >= KIND_THRESHOLD  # float64: the threshold is a Python float
+        kind_bits = (named.astype(np.int64) << np.arange(len(params.kinds), dtype=np.int64)).sum(axis=1).tolist()
+        likeliest = kind_block.argmax(axis=1).tolist()
+    else:
+        kind_bits = likeliest = [0] * n_rows
+    # English keywords for the batch's English messages at once (see KeywordMatcher.match_many).
+    english_rows = [i for i, p in enumerate(prepared) if p.language == "en"] if english is not None else []
+    english_found = dict(
+        zip(english_rows, english.match_many([prepared[i].doc.text for i in english_rows]), strict=True)
+    ) if english is not None and english_rows else {}
     row = _RowValues(
         values, masks, score_rows, signal_values, rounded_signals, tops, confident, best_intents, model_intent,
-        kind_block, params, english,
+        kind_bits, likeliest, params, english, english_found, {}, {},
     )
     if n_rows < _FAST_PATH_ROWS:
         # A message or two (the webhook): the batch arrays of the fast path would cost more than they save.
@@ -211,8 +222,7 @@ def decide_many(
     simple &= ~((lengths <= rule_chars) & ~confident)
     crisis_by_model = (signal_values >= params.crisis_threshold) | (mask_array & _CRISIS_BITS != 0)
     uncertain = ~crisis_by_model & (tops < CONFIDENT_SCORE)
-    kinds = _model_kinds(kind_block, passed, params.kinds)
-    label_lists: dict[int, tuple[str, ...]] = {}
+    suicide = passed[:, _SUICIDE_COLUMN].tolist()
     out = []
     for i, (prep, fast, crisis, unsure, mask) in enumerate(
         zip(prepared, simple.tolist(), crisis_by_model.tolist(), uncertain.tolist(), masks, strict=True)
@@ -220,9 +230,7 @@ def decide_many(
         if not fast:
             out.append(_decide_row(i, prep, row))
             continue
-        known = label_lists.get(mask)
-        if known is None:
-            known = label_lists[mask] = tuple(c for j, c in enumerate(CATEGORIES) if mask >> j & 1)
+        known = _labels_of(mask, row.label_lists)
         # Positional: labels, scores, crisis, crisis_kinds, crisis_score, intent, language, uncertain,
         # crisis_expressions.
         out.append(
@@ -230,7 +238,7 @@ def decide_many(
                 list(known),
                 dict(zip(CATEGORIES, score_rows[i])),  # noqa: B905 - rows are as long as CATEGORIES
                 crisis,
-                list(kinds[i]) if crisis else [],
+                list(_kinds_of(row, i, [], suicide[i])) if crisis else [],
                 rounded_signals[i],
                 None,
                 "ja",
@@ -258,26 +266,25 @@ def _kind_names(hit_kinds: list[str], suicide_label: bool, named: list[str], lik
     return list(dict.fromkeys(names)) if names else ["other_danger"]
 
 
-def _model_kinds(kind_block: np.ndarray, passed: np.ndarray, kinds: tuple[str, ...]) -> list[tuple[str, ...]]:
-    """_kind_names for each row with no crisis expression, were it a crisis (computed for the batch; each
-    distinct answer is built once)."""
-    suicide = passed[:, _SUICIDE_COLUMN].tolist()
-    if not kinds:
-        return [tuple(_kind_names([], s, [], None)) for s in suicide]
-    named = kind_block.astype(np.float64) >= KIND_THRESHOLD  # as _decide_row compares them
-    bits = (named.astype(np.int64) << np.arange(len(kinds), dtype=np.int64)).sum(axis=1)
-    likeliest = kind_block.argmax(axis=1)
-    built: dict[tuple[int, int, bool], tuple[str, ...]] = {}
-    out = []
-    for key in zip(bits.tolist(), likeliest.tolist(), suicide, strict=True):
-        answer = built.get(key)
-        if answer is None:
-            mask, best, by_label = key
-            answer = built[key] = tuple(
-                _kind_names([], by_label, [k for j, k in enumerate(kinds) if mask >> j & 1], kinds[best])
-            )
-        out.append(answer)
-    return out
+def _labels_of(mask: int, cache: dict[int, tuple[str, ...]]) -> tuple[str, ...]:
+    """The categories of a label mask (bit j: category j), built once per distinct mask in a batch."""
+    known = cache.get(mask)
+    if known is None:
+        known = cache[mask] = tuple(c for j, c in enumerate(CATEGORIES) if mask >> j & 1)
+    return known
+
+
+def _kinds_of(row: _RowValues, i: int, hit_kinds: list[str], suicide_label: bool) -> tuple[str, ...]:
+    """_kind_names for row i from the batch's kind-head bits; each distinct answer built once per batch."""
+    key = (tuple(hit_kinds), suicide_label, row.kind_bits[i], row.likeliest[i])
+    answer = row.kind_answers.get(key)
+    if answer is None:
+        kinds = row.params.kinds
+        named = [k for j, k in enumerate(kinds) if row.kind_bits[i] >> j & 1]
+        answer = row.kind_answers[key] = tuple(
+            _kind_names(list(hit_kinds), suicide_label, named, kinds[row.likeliest[i]] if kinds else None)
+        )
+    return answer
 
 
 @dataclass(slots=True)
@@ -293,9 +300,13 @@ class _RowValues:
     confident: np.ndarray
     best_intents: np.ndarray
     model_intent: np.ndarray
-    kind_block: np.ndarray
+    kind_bits: list[int]  # bit j: kind head j reached KIND_THRESHOLD
+    likeliest: list[int]  # the kind head with the highest probability
     params: DecisionParams
     english: KeywordMatcher | None
+    english_found: dict[int, list[str]]  # the English keywords' categories, by row
+    label_lists: dict[int, tuple[str, ...]]  # _labels_of's cache
+    kind_answers: dict[tuple, tuple[str, ...]]  # _kinds_of's cache
 
 
 def _decide_row(i: int, prep: Prepared, row: _RowValues) -> Prediction:
@@ -314,14 +325,14 @@ def _decide_row(i: int, prep: Prepared, row: _RowValues) -> Prediction:
         intent = intent_rules.match(prep.doc.rule_view)
     scores = dict(zip(CATEGORIES, row.score_rows[i]))  # noqa: B905 - rows are as long as CATEGORIES
     mask = row.masks[i]
-    labels = [c for j, c in enumerate(CATEGORIES) if mask >> j & 1]
+    labels = list(_labels_of(mask, row.label_lists))
     top = float(row.tops[i])
     if language == "en" and row.english is not None:
         # The corpus has English lines, so the model reads English too; the English keywords add what
         # a few hundred lines cannot teach. (Keywords alone scored every English crisis 0.) The crisis
         # categories count only where the message with its hard negatives cut out still has them, as the
         # model's crisis columns are read ("overdosed on coffee", "suicide prevention poster").
-        found = row.english.match(text)
+        found = row.english_found[i]
         if prep.crisis_doc is not None:
             left = set(row.english.match(prep.crisis_doc.text))
             found = [c for c in found if c not in CRISIS_CATEGORIES or c in left]
@@ -356,13 +367,7 @@ def _decide_row(i: int, prep: Prepared, row: _RowValues) -> Prediction:
     crisis = bool(hits) or signal >= threshold or "suicide_risk" in labels or "abuse_violence" in labels
     kinds: list[str] = []
     if crisis:
-        kind_probs = row.kind_block[i]
-        kinds = _kind_names(
-            [h.kind for h in hits if h.kind],
-            "suicide_risk" in labels,
-            [k for k, p in zip(params.kinds, kind_probs.tolist(), strict=True) if p >= KIND_THRESHOLD],
-            params.kinds[int(np.argmax(kind_probs))] if params.kinds else None,
-        )
+        kinds = list(_kinds_of(row, i, [h.kind for h in hits if h.kind], "suicide_risk" in labels))
     return Prediction(
         labels,
         scores,
