@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
 import os
 import socket
@@ -35,7 +36,12 @@ def load_model(settings: Settings) -> Any:
     from madoguchi.classifier import load_classifier
     from madoguchi.classifier.service import MODEL_FILENAME
 
-    return load_classifier(Path(settings.var_dir) / "models" / MODEL_FILENAME)
+    classifier = load_classifier(Path(settings.var_dir) / "models" / MODEL_FILENAME)
+    # The model and what loading it imported live as long as the process, and they come after the app's
+    # start-up freeze: without this, each full collection walks them again (four 60 ms pauses in every
+    # 36,000 messages classified, timed with gc.callbacks).
+    gc.freeze()
+    return classifier
 
 
 class Runtime:
