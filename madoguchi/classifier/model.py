@@ -201,10 +201,10 @@ def decide_many(
     else:
         kind_bits = likeliest = [0] * n_rows
     # English keywords for the batch's English messages at once (see KeywordMatcher.match_many).
-    english_rows = [i for i, p in enumerate(prepared) if p.language == "en"] if english is not None else []
-    english_found = dict(
-        zip(english_rows, english.match_many([prepared[i].doc.text for i in english_rows]), strict=True)
-    ) if english is not None and english_rows else {}
+    english_found: dict[int, list[str]] = {}
+    if english is not None:
+        rows = [i for i, p in enumerate(prepared) if p.language == "en"]
+        english_found = dict(zip(rows, english.match_many([prepared[i].doc.text for i in rows]), strict=True))
     row = _RowValues(
         values, masks, score_rows, signal_values, rounded_signals, tops, confident, best_intents, model_intent,
         kind_bits, likeliest, params, english, english_found, {}, {},
