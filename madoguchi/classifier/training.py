@@ -25,6 +25,7 @@ import numpy as np
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import KFold
+from threadpoolctl import threadpool_limits
 
 from madoguchi.classifier import artifact
 from madoguchi.classifier.corpus import Example, load_corpus
@@ -353,6 +354,12 @@ def _run_task(task: tuple[str, Any]) -> Any:
     return _FINAL.fit_intents() if kind == "intents" else _FINAL.fit_binary(arg)
 
 
+def _one_thread() -> None:
+    # Each worker has a core: BLAS and OpenMP threads of its own would fight the other worker for it. The
+    # intent softmax (L-BFGS, BLAS-bound) took 10.4 s beside a fold against 4.2 s alone.
+    threadpool_limits(1)
+
+
 def _run_tasks(tasks: list[tuple[str, Any]]) -> list[Any]:
     """The tasks in two forked worker processes, biggest first (each fit is single-threaded and
     deterministic; the results do not depend on which worker ran it)."""
@@ -364,7 +371,7 @@ def _run_tasks(tasks: list[tuple[str, Any]]) -> list[Any]:
         and threading.active_count() == 1
         and "fork" in multiprocessing.get_all_start_methods()
     ):
-        with multiprocessing.get_context("fork").Pool(min(WORKERS, len(tasks))) as pool:
+        with multiprocessing.get_context("fork").Pool(min(WORKERS, len(tasks)), initializer=_one_thread) as pool:
             return pool.map(_run_task, tasks, chunksize=1)
     return [_run_task(t) for t in tasks]
 
