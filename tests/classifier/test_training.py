@@ -68,3 +68,22 @@ def test_ensure_model_trains_only_when_missing(
     artifact_meta = artifact.read_metadata(ensure_model(target, data_dir=_small_corpus(tmp_path / "d")))
     assert "training one" in capsys.readouterr().err
     assert artifact_meta["n_examples"] > 0
+
+
+def test_corpus_read_in_two_workers_as_in_one(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Training reads a large corpus in two workers: the messages and the part-of-speech census (which forms
+    the word channel drops) must come out as one process reads them."""
+    from madoguchi.classifier import training
+    from madoguchi.classifier.crisis import CrisisRules
+    from madoguchi.classifier.model import prepare_many
+    from madoguchi.classifier.tokenizer import PosCensus
+
+    texts = [e.text for e in load_corpus().examples[::40]]
+    rules = CrisisRules.from_file()
+    one, two = PosCensus(), PosCensus()
+    alone = prepare_many(texts, rules, one)
+    monkeypatch.setattr(training, "PARALLEL_PREPARE_MIN", 10)
+    split = training.prepare_corpus(texts, rules, two)
+    assert split == alone
+    assert (two.dropped, two.kept) == (one.dropped, one.kept)
+    assert two.function_forms() and two.function_forms() == one.function_forms()
