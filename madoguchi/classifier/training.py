@@ -348,7 +348,11 @@ def _fit_fold(test: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         stop_forms=stop_forms,
     ).fit()
     probs = head_probs(heads, [prepared[i].doc for i in test])[:, :width]
-    crisis_probs = head_probs(heads, [prepared[i].crisis_doc or prepared[i].doc for i in test])[:, :width]
+    # The crisis side differs only where hard negatives were cut out (a message scores the same in any batch).
+    crisis_probs = probs.copy()
+    cut = [k for k, i in enumerate(test) if prepared[i].crisis_doc is not None]
+    if cut:
+        crisis_probs[cut] = head_probs(heads, [prepared[test[k]].crisis_doc for k in cut])[:, :width]
     return probs, crisis_probs
 
 
