@@ -82,10 +82,16 @@ def without(doc: Analyzed, text: str, cut_forms: list[str]) -> Analyzed:
     )
 
 
+def _char_ngrams(docs: Sequence[Analyzed]) -> list[tuple[np.ndarray, np.ndarray]]:
+    """What the char channel reads, for the vocabulary and for the rows alike: per n-gram order, the codes of
+    the folded texts without blanks (joined by NUL, which no n-gram spans) and the message each is in."""
+    return joined_ngram_codes("\0".join([d.folded for d in docs]).replace(" ", ""), CHAR_NGRAMS)
+
+
 def _document_frequencies(docs: Sequence[Analyzed]) -> tuple[np.ndarray, np.ndarray]:
     """Every character n-gram code of the batch (sorted) and how many messages have it, in numpy calls over
     the joined batch (a np.unique per message was two thirds of fitting the vocabulary)."""
-    by_size = joined_ngram_codes("\0".join([d.folded for d in docs]).replace(" ", ""), CHAR_NGRAMS)
+    by_size = _char_ngrams(docs)
     if not by_size:
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
     codes = np.concatenate([c for c, _ in by_size])
@@ -218,7 +224,7 @@ class Vectorizer:
             parts.append((pos[found] + n_uni, word_doc[:-1][ok][found]))
         n_word_parts = len(parts)
         # Char channel: all messages joined by NUL (normalised text has none); n-grams spanning one dropped.
-        by_size = joined_ngram_codes("\0".join([d.folded for d in docs]).replace(" ", ""), CHAR_NGRAMS)
+        by_size = _char_ngrams(docs)
         codes = [c for c, _ in by_size]
         where = [w for _, w in by_size]
         if codes:
