@@ -52,23 +52,65 @@ def _bigrams(text: str) -> set[str]:
     return {t[i : i + 2] for i in range(len(t) - 1)} or {t}
 
 
-def test_no_near_duplicates() -> None:
-    """Prefix filtering: two sets with Jaccard > t share one of their rarest |A| - ceil(t|A|) + 1 bigrams."""
-    texts = [r["text"] for r in _rows()]
+def near_duplicates(texts: list[str], threshold: float = NEAR_DUPLICATE) -> list[tuple[str, str]]:
+    """Pairs of texts whose bigram sets have Jaccard similarity above `threshold` (PPJoin, Xiao et al. 2008).
+
+    Sets are visited from the smallest, their bigrams ordered rarest first. A pair above the threshold
+    - is of sizes within the factor t (length filter: each bigram's list of earlier sets is read from the
+      first one large enough);
+    - shares one of the larger set's first |x| - ceil(t|x|) + 1 bigrams and one of the smaller set's first
+      |y| - ceil(2t/(1+t)|y|) + 1 (prefix filter);
+    - has an overlap of at least t/(1+t) (|x| + |y|), which the bigrams still to come must be able to reach
+      (positional filter).
+    Only pairs passing all three are compared in full. A plain prefix filter compared 13.7 million pairs
+    of the corpus's 45,607 lines in 83 s."""
     sets = [_bigrams(t) for t in texts]
     df = Counter(g for s in sets for g in s)
-    index: dict[str, list[int]] = {}
+    ordered = [sorted(s, key=lambda g: (df[g], g)) for s in sets]
+    index: dict[str, list[tuple[int, int]]] = {}
+    start: dict[str, int] = {}
     found = []
-    for i, s in enumerate(sets):
-        ordered = sorted(s, key=lambda g: (df[g], g))
-        prefix = ordered[: len(s) - math.ceil(NEAR_DUPLICATE * len(s)) + 1]
-        candidates = {j for g in prefix for j in index.get(g, ())}
-        for j in candidates:
-            other = sets[j]
-            if min(len(s), len(other)) / max(len(s), len(other)) <= NEAR_DUPLICATE:
+    for x in sorted(range(len(sets)), key=lambda k: len(sets[k])):
+        tokens, size = ordered[x], len(ordered[x])
+        overlap: dict[int, int] = {}
+        for i, g in enumerate(tokens[: size - math.ceil(threshold * size) + 1]):
+            entries = index.get(g)
+            if not entries:
                 continue
-            if len(s & other) / len(s | other) > NEAR_DUPLICATE:
-                found.append((texts[j], texts[i]))
-        for g in prefix:
-            index.setdefault(g, []).append(i)
+            k = start.get(g, 0)
+            while k < len(entries) and len(ordered[entries[k][0]]) < threshold * size:
+                k += 1
+            start[g] = k
+            for y, j in entries[k:]:
+                seen = overlap.get(y, 0)
+                if seen < 0:
+                    continue
+                need = math.ceil(threshold / (1 + threshold) * (size + len(ordered[y])) - 1e-9)
+                if seen + 1 + min(size - i - 1, len(ordered[y]) - j - 1) >= need:
+                    overlap[y] = seen + 1
+                else:
+                    overlap[y] = -1
+        for y, seen in overlap.items():
+            if seen > 0 and len(sets[x] & sets[y]) / len(sets[x] | sets[y]) > threshold:
+                found.append((texts[y], texts[x]))
+        for i, g in enumerate(tokens[: size - math.ceil(2 * threshold / (1 + threshold) * size) + 1]):
+            index.setdefault(g, []).append((x, i))
+    return found
+
+
+def test_near_duplicates_are_found() -> None:
+    # The detector the corpus test relies on: a pair above the line, of unequal length, among others.
+    texts = [
+        "母が認知症で夜中に何度も起こされて眠れません",
+        "夫に殴られてあざだらけ。子どもを連れて逃げたい",
+        "母が認知症で夜中に何度も起こされて眠れませんね",
+        "借金が返せない",
+        "しんどい",
+    ]
+    assert near_duplicates(texts) == [(texts[0], texts[2])]
+    assert near_duplicates(texts[:2] + texts[3:]) == []
+
+
+def test_no_near_duplicates() -> None:
+    found = near_duplicates([r["text"] for r in _rows()])
     assert found == [], found[:10]
