@@ -24,6 +24,7 @@ from madoguchi.classifier.keywords import KeywordMatcher
 from madoguchi.classifier.labels import CATEGORIES, CRISIS_CATEGORIES
 from madoguchi.classifier.language import detect_language
 from madoguchi.classifier.normalize import normalize_many
+from madoguchi.classifier.romaji import READING_MARK, with_readings
 from madoguchi.classifier.tokenizer import PosCensus, get_tokenizer
 
 # An intent only stands for the whole message when the message is short; a long one is a worry that also
@@ -94,6 +95,8 @@ def prepare_many(raws: list[str], rules: CrisisRules, census: PosCensus | None =
     messages' parts of speech (training; the pieces read again for the crisis side are not counted)."""
     texts = normalize_many([r[:MAX_CHARS] if isinstance(r, str) else "" for r in raws])
     languages = [detect_language(t) for t in texts]
+    # Romaji is read as typed and as kana (romaji.py); the language is still that of the message as typed.
+    texts = with_readings(texts)
     docs = analyze_many(texts, census)
     views = [d.rule_view for d in docs]
     # The crisis side reads each message with its hard negatives (死ぬほど忙しい) cut out.
@@ -103,9 +106,13 @@ def prepare_many(raws: list[str], rules: CrisisRules, census: PosCensus | None =
     tokenizer = get_tokenizer()
     crisis_docs: list[Analyzed | None] = [None] * len(texts)
     for split_ascii in (True, False):
-        rows = [i for i in cut_rows if texts[i].isascii() == split_ascii]
+        rows = [i for i in cut_rows if texts[i].isascii() == split_ascii and READING_MARK not in texts[i]]
         pieces = [" ".join(cuts[i][1]) for i in rows]  # type: ignore[index]
         for i, forms in zip(rows, tokenizer.forms_many(pieces, split_ascii=split_ascii), strict=True):
+            crisis_docs[i] = without(docs[i], cuts[i][0], forms)  # type: ignore[index]
+    for i in cut_rows:
+        if READING_MARK in texts[i]:  # pieces of the typed words split as ASCII, of the reading by Sudachi
+            forms = [f for piece in tokenizer.forms_many(cuts[i][1]) for f in piece]  # type: ignore[index]
             crisis_docs[i] = without(docs[i], cuts[i][0], forms)  # type: ignore[index]
     for i in cut_rows:
         views[i] = crisis_docs[i].rule_view  # type: ignore[union-attr]
