@@ -87,3 +87,25 @@ def test_corpus_read_in_two_workers_as_in_one(monkeypatch: pytest.MonkeyPatch) -
     assert split == alone
     assert (two.dropped, two.kept) == (one.dropped, one.kept)
     assert two.function_forms() and two.function_forms() == one.function_forms()
+
+
+def test_crisis_threshold_spends_the_false_alarm_budget_on_recall() -> None:
+    from madoguchi.classifier.training import CRISIS_FALSE_ALARM_BUDGET, CRISIS_FLOOR, tune_crisis_threshold
+
+    rng = np.random.default_rng(0)
+    negatives = rng.uniform(0.0, 1.0, 1000)
+    signals = np.concatenate([negatives, np.full(50, 0.9)])
+    crisis = np.concatenate([np.zeros(1000, dtype=bool), np.ones(50, dtype=bool)])
+    nothing_else = np.zeros(len(signals), dtype=bool)
+    allowed = int(CRISIS_FALSE_ALARM_BUDGET * 1000)
+    # Unsure means crisis: never above 0.5, even where the budget would ask for more.
+    assert tune_crisis_threshold(signals, crisis, nothing_else) == 0.5
+    low = np.concatenate([rng.uniform(0.0, 0.4, 1000), np.full(50, 0.9)])
+    t = tune_crisis_threshold(low, crisis, nothing_else)
+    assert CRISIS_FLOOR <= t < 0.4 and (low[:1000] >= t).sum() == allowed
+    # Non-crises flagged another way (a rule, a crisis category) count against the same budget.
+    others = np.zeros(len(signals), dtype=bool)
+    others[:20] = True
+    t_with_others = tune_crisis_threshold(low, crisis, others)
+    assert t_with_others > t
+    assert ((low[:1000] >= t_with_others) | others[:1000]).sum() <= allowed
