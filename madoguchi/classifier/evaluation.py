@@ -69,8 +69,12 @@ def char_ngram_baseline(
     for y in targets:
         # The dual solver reaches the primal's optimum in about half the time here (more features than
         # messages): at 44,103 training lines its probabilities were within 8e-5 of the primal's and not
-        # one of 22,560 decisions on 1,504 held-out lines changed.
-        m = LogisticRegression(C=10.0, solver="liblinear", dual=True, class_weight="balanced", random_state=0)
+        # one of 22,560 decisions on 1,504 held-out lines changed. Stopping at tolerance 1e-2 instead of
+        # 1e-4 halved it again (40.0 -> 20.2 s at 48,603 lines), probabilities within 3e-4, no decision
+        # changed; the model's own heads stop at 0.3 (training.TOL).
+        m = LogisticRegression(
+            C=10.0, solver="liblinear", dual=True, tol=1e-2, class_weight="balanced", random_state=0
+        )
         m.fit(X, np.asarray(y, dtype=np.int8))
         columns.append(m.predict_proba(Xt)[:, 1])
     P = np.stack(columns, axis=1)
