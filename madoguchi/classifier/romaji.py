@@ -10,6 +10,7 @@ never instead of them: English that happens to look like romaji keeps its Englis
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 # Between a message as typed and its reading (normalised text never holds a line end: see normalize_many).
 READING_MARK = "\n"
@@ -48,6 +49,8 @@ _KANA_GAP = re.compile("(?<=[\u3041-\u3096]) +(?=[\u3041-\u3096])")
 ROMAJI_SHARE = 0.8
 
 
+# Words repeat across messages (English ones most of all, and every English message is tried): parsed once.
+@lru_cache(maxsize=1 << 16)
 def word_to_kana(word: str) -> str | None:
     """The hiragana of one lower-case romaji word, or None when some part of it is not romaji."""
     out = []
@@ -90,14 +93,20 @@ def romaji_reading(text: str) -> str | None:
     typed), or None when it does not: most of its letters must belong to words that read as romaji."""
     if not text.isascii():
         return None
-    read = {w: word_to_kana(w) for w in _WORD.findall(text)}
-    counted = [w for w in _WORD.findall(text) if len(w) > 1]
-    letters = sum(map(len, counted))
-    if not letters or sum(len(w) for w in counted if read[w] is not None) < ROMAJI_SHARE * letters:
+    words = _WORD.findall(text)
+    letters = sum(len(w) for w in words if len(w) > 1)
+    unread_allowed = letters - ROMAJI_SHARE * letters
+    unread = 0
+    for w in words:
+        if len(w) > 1 and word_to_kana(w) is None:
+            unread += len(w)
+            if unread > unread_allowed:  # English ends here, usually within its first words
+                return None
+    if not letters:
         return None
     # Without the blanks between words, as Japanese is written: Sudachi and the crisis rules read
     # "mou ikitakunai" as もういきたくない, not as three words apart.
-    return _KANA_GAP.sub("", _WORD.sub(lambda m: read.get(m.group(0)) or m.group(0), text))
+    return _KANA_GAP.sub("", _WORD.sub(lambda m: word_to_kana(m.group(0)) or m.group(0), text))
 
 
 def with_readings(texts: list[str]) -> list[str]:
