@@ -315,6 +315,21 @@ def test_a_broken_character_in_a_crisis_message_still_gets_the_lines_first(town:
     assert r.conversation().crisis
 
 
+def test_a_crisis_typed_in_romaji_gets_the_lines_first(town: BotServer) -> None:
+    """A resident without a kana keyboard: the crisis is read through the romaji's kana reading, and the
+    answer is the same as for one typed in kana."""
+    with clock_at(ON_DUTY):
+        r = consented(town)
+        r.say("kodomo wo tataite shimaisou. mou genkai")
+        first, lines, plain = r.next(3)
+    assert "相談員がお返事します" in first["text"]
+    assert lines["type"] == "flex" and "110" in plain["text"]
+    conv = r.conversation()
+    assert conv.crisis and conv.status == "waiting"
+    with town.factory() as s:
+        assert conversations.list_queue(s)[0].id == conv.id
+
+
 def test_crisis_off_duty_says_so_honestly_with_lines_open_now(town: BotServer) -> None:
     with clock_at(OFF_DUTY):
         r = consented(town)
