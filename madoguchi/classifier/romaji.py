@@ -95,6 +95,8 @@ def romaji_reading(text: str) -> str | None:
         return None
     words = _WORD.findall(text)
     letters = sum(len(w) for w in words if len(w) > 1)
+    if not letters:
+        return None
     unread_allowed = letters - ROMAJI_SHARE * letters
     unread = 0
     for w in words:
@@ -102,8 +104,6 @@ def romaji_reading(text: str) -> str | None:
             unread += len(w)
             if unread > unread_allowed:  # English ends here, usually within its first words
                 return None
-    if not letters:
-        return None
     # Without the blanks between words, as Japanese is written: Sudachi and the crisis rules read
     # "mou ikitakunai" as もういきたくない, not as three words apart.
     return _KANA_GAP.sub("", _WORD.sub(lambda m: word_to_kana(m.group(0)) or m.group(0), text))
@@ -113,6 +113,6 @@ def with_readings(texts: list[str]) -> list[str]:
     """Normalised messages, each that reads as romaji followed by READING_MARK and its reading."""
     out = []
     for text in texts:
-        reading = romaji_reading(text) if text.isascii() else None
+        reading = romaji_reading(text)
         out.append(text if reading is None else text + READING_MARK + reading)
     return out

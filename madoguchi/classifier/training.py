@@ -16,7 +16,6 @@ import threading
 import time
 import warnings
 from collections import Counter
-from collections.abc import Sequence
 from dataclasses import dataclass
 from importlib import metadata as importlib_metadata
 from pathlib import Path
@@ -248,13 +247,10 @@ def tune_thresholds(probs: np.ndarray, Y: np.ndarray) -> np.ndarray:
     return out
 
 
-def flagged_without_signal(
-    category_probs: np.ndarray, thresholds: np.ndarray, prepared: Sequence[Prepared]
-) -> np.ndarray:
-    """Messages flagged whatever the crisis threshold: a curated expression matched, or a crisis category
-    passed its own threshold (decide_many's other two ways to a crisis)."""
-    hits = np.array([bool(p.hits) for p in prepared], dtype=bool)
-    return hits | (category_probs[:, _CRISIS_COLUMNS] >= thresholds[_CRISIS_COLUMNS]).any(axis=1)
+def flagged_without_signal(category_probs: np.ndarray, thresholds: np.ndarray, caught: np.ndarray) -> np.ndarray:
+    """Messages flagged whatever the crisis threshold: a curated expression matched (`caught`), or a crisis
+    category passed its own threshold (decide_many's other two ways to a crisis)."""
+    return caught | (category_probs[:, _CRISIS_COLUMNS] >= thresholds[_CRISIS_COLUMNS]).any(axis=1)
 
 
 def tune_crisis_threshold(signals: np.ndarray, crisis: np.ndarray, flagged_otherwise: np.ndarray) -> float:
@@ -476,6 +472,7 @@ def held_out_figures(oof: OutOfFold, prepared: list[Prepared], examples: list[Ex
     on the other folds' held-out scores, never on the messages it is measured on."""
     Y = np.array([[c in e.labels for c in CATEGORIES] for e in examples], dtype=np.int8)
     crisis = np.array([e.crisis for e in examples])
+    caught = np.array([bool(p.hits) for p in prepared])
     cat_probs, signals = oof.category_probs(), oof.signals
     predictions: list[Any] = [None] * len(examples)
     per_fold = {}
@@ -483,9 +480,8 @@ def held_out_figures(oof: OutOfFold, prepared: list[Prepared], examples: list[Ex
         inside = np.zeros(len(examples), dtype=bool)
         inside[test] = True
         th = tune_thresholds(cat_probs[~inside], Y[~inside])
-        outside = np.flatnonzero(~inside)
-        flagged = flagged_without_signal(cat_probs[outside], th, [prepared[i] for i in outside])
-        ct = tune_crisis_threshold(signals[outside], crisis[outside], flagged)
+        flagged = flagged_without_signal(cat_probs[~inside], th, caught[~inside])
+        ct = tune_crisis_threshold(signals[~inside], crisis[~inside], flagged)
         params = DecisionParams(th, ct, (), ())
         for i, p in zip(test, decide_many(oof.probs[test], oof.crisis_probs[test], [prepared[i] for i in test], params),
                         strict=True):
@@ -511,8 +507,9 @@ def cross_validate(
     grouped, heads = out_of_fold(prepared, examples, intent_docs, grouped_folds(examples), stop_forms, final)
     Y = np.array([[c in e.labels for c in CATEGORIES] for e in examples], dtype=np.int8)
     crisis = np.array([e.crisis for e in examples])
-    thresholds = tune_thresholds(grouped.category_probs(), Y)
-    flagged = flagged_without_signal(grouped.category_probs(), thresholds, prepared)
+    cat_probs = grouped.category_probs()
+    thresholds = tune_thresholds(cat_probs, Y)
+    flagged = flagged_without_signal(cat_probs, thresholds, np.array([bool(p.hits) for p in prepared]))
     out = {
         "thresholds": thresholds,
         "crisis_threshold": tune_crisis_threshold(grouped.signals, crisis, flagged),
