@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import scipy.sparse as sp
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import KFold
@@ -30,7 +31,7 @@ from threadpoolctl import threadpool_limits
 from madoguchi.classifier import artifact
 from madoguchi.classifier.corpus import Example, load_corpus
 from madoguchi.classifier.crisis import EXPRESSIONS_FILE, CrisisRules
-from madoguchi.classifier.features import CHAR_NGRAMS, WORD_BIGRAMS, Analyzed, Vectorizer
+from madoguchi.classifier.features import CHAR_NGRAMS, WORD_BIGRAMS, Analyzed, Vectorizer, kept_columns
 from madoguchi.classifier.intents import INTENT_EXPRESSIONS_FILE, IntentRules
 from madoguchi.classifier.keywords import KEYWORDS_FILE, load_keywords
 from madoguchi.classifier.labels import CATEGORIES, CRISIS_KINDS, INTENTS
@@ -82,6 +83,15 @@ WORKERS = min(2, os.cpu_count() or 1)
 # crisis recall 0.9247 -> 0.9246, false alarm 0.0912 -> 0.0911); a head's probabilities differ from a fit
 # at 1e-4 by at most 0.023 (mean 3e-4), under the threshold grid's step; 12-14 passes instead of 14-19.
 TOL = 0.3
+# Passes of liblinear's dual solver per head. Past 0.3 a looser tolerance no longer stops it sooner (9-16
+# passes at 1.0, 3.0 and 10.0 alike), and the passes are most of training. Measured at 54,607 worries on a
+# machine half as fast as the one TOL was measured on (training 79-86 s): grouped held-out figures with
+# at most 5 / 6 / 8 passes / until TOL (13-17): crisis missed 694 / 684 / 688 / 686, macro-F1 0.8022 /
+# 0.8029 / 0.8025 / 0.8024, false alarm 0.0949-0.0951 throughout; out-of-fold time 30 / 35 / 40 / 46 s.
+# Stopping early acts as regularisation here: held out, six passes do as well as a fit to TOL. On its
+# training rows the crisis head's probabilities at 6 passes are within 0.03 of a fit at 1e-4 for 99 % of
+# messages (0.34 at most; 0.015 and 0.2 at 8 passes).
+MAX_PASSES = 6
 THRESHOLD_GRID = np.round(np.arange(0.05, 0.951, 0.025), 3)
 # F1 a threshold must gain per unit it moves away from 0.5 (see tune_thresholds).
 THRESHOLD_PULL = 0.1
@@ -100,6 +110,8 @@ CRISIS_FLOOR = 0.05
 # weight 1, 41 % of held-out intents recognised; 4, 51 %; 10, 56 % (and a farewell read as thanks). With 779
 # lines, weight 4 at model.INTENT_MIN_PROBABILITY 0.65 recognises as many as weight 1 at 0.4 and is surer.
 INTENT_WEIGHT = 4.0
+# A worry's feature takes part in the intent softmax when this many short worries have it (see fit_intents).
+INTENT_FEATURE_MIN_DF = 10
 
 
 @dataclass
@@ -115,9 +127,11 @@ def _logistic(X: Any, y: np.ndarray) -> tuple[np.ndarray, float]:
     if y.min() == y.max():  # a label absent from this fold: a constant head
         return np.zeros(X.shape[1], dtype=np.float32), (10.0 if y[0] else -10.0)
     m = LogisticRegression(
-        C=C, solver="liblinear", dual=DUAL, class_weight="balanced", random_state=SEED, max_iter=500, tol=TOL
+        C=C, solver="liblinear", dual=DUAL, class_weight="balanced", random_state=SEED, max_iter=MAX_PASSES, tol=TOL
     )
-    m.fit(X, y)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)  # stopping at MAX_PASSES is the plan
+        m.fit(X, y)
     return m.coef_[0].astype(np.float32), float(m.intercept_[0])
 
 
@@ -138,10 +152,14 @@ class HeadJobs:
         if self.intent_data is None:
             return []
         X, y = self.intent_data
-        # Fitted on the features the short messages have: a feature none of them has gets no gradient but
-        # the penalty's and stays at zero, so the optimum is the same, and L-BFGS, whose own work grows
-        # with the number of weights, runs on two thirds of them (6.2 s -> 3.6 s; weights within 5e-5).
-        used = np.unique(X.indices)
+        # Fitted on the features of the intent lines and those common among the short worries: L-BFGS's own
+        # work grows with the number of weights, and a feature none of these rows has would stay at zero
+        # anyway. Measured at 54,607 worries (5-fold over the 1,062 intent lines and 22,733 short worries):
+        # every feature of a short message (175,590), 8.8 s a fit, 629 intents recognised, 11 worries read
+        # as intents; intent-line features and those in >= 10 short worries (23,846), 1.4 s, 627 and 8.
+        # In >= 2 short worries, without the intent lines' own: 5.1 s, 654 recognised but 14 worries.
+        df = np.bincount(X.indices, minlength=X.shape[1])
+        used = np.union1d(np.flatnonzero(df >= INTENT_FEATURE_MIN_DF), np.unique(X[y > 0].indices))
         weights = {0: 1.0, **{k: INTENT_WEIGHT for k in range(1, len(self.intents))}}
         m = LogisticRegression(C=C, max_iter=300, random_state=SEED, class_weight=weights)
         with warnings.catch_warnings():
@@ -166,28 +184,42 @@ class HeadJobs:
         )
 
 
+@dataclass
+class Vocabulary:
+    """The vocabulary of the worries and the intent lines, and their occurrence rows in it (worries first):
+    the final model's, and every fold's by narrowing it to the fold's rows (Vectorizer.narrowed)."""
+
+    vectorizer: Vectorizer
+    counts: sp.csr_matrix
+    short: np.ndarray  # which rows are at most INTENT_MAX_CHARS long (what the intent softmax learns from)
+
+    @classmethod
+    def read(cls, docs: list[Analyzed], stop_forms: frozenset[str] = frozenset()) -> Vocabulary:
+        vectorizer = Vectorizer().fit(docs, stop_forms)
+        short = np.array([len(d.text) <= INTENT_MAX_CHARS for d in docs], dtype=bool)
+        return cls(vectorizer, vectorizer.occurrences(docs), short)
+
+
 def head_jobs(
-    docs: list[Analyzed],
+    vectorizer: Vectorizer,
+    counts: sp.csr_matrix,
     examples: list[Example],
-    intent_docs: list[Analyzed] | None = None,
     intent_ids: list[str] | None = None,
     *,
-    intent_softmax: bool = True,
+    short: np.ndarray | None = None,
     kind_heads: bool = True,
-    stop_forms: frozenset[str] = frozenset(),
 ) -> HeadJobs:
-    """All heads on one vocabulary; the intent softmax is left out in cross-validation (not evaluated)."""
-    intent_docs = intent_docs or []
-    intent_ids = intent_ids or []
-    all_docs = list(docs) + list(intent_docs)
-    vectorizer = Vectorizer().fit(all_docs, stop_forms)
-    X_all = vectorizer.transform(all_docs)
-    X = X_all[: len(docs)]
+    """All heads on one vocabulary, from the occurrence rows of the worries (`examples`, in order) followed by
+    the intent lines; the intent softmax only with `intent_ids` and `short`, and it and the crisis kinds are
+    left out in cross-validation (not evaluated)."""
+    X_all = vectorizer.weigh(counts)
+    n_docs = len(examples)
+    X = X_all[:n_docs]
     # Binary heads: categories and crisis learn from the worries and, as negatives, from the intent lines
     # (ありがとう alone is not a goodbye note); crisis kinds learn from crisis messages only (they say
     # which lines to offer, not whether). Never two fits in threads of one process: liblinear's dual
     # solver draws from the C library's global random state (forked workers each have their own).
-    n_intents = X_all.shape[0] - len(docs)
+    n_intents = X_all.shape[0] - n_docs
     no = [False] * n_intents
     binary: list[tuple[Any, np.ndarray]] = [
         (X_all, np.array([c in e.labels for e in examples] + no, dtype=np.int8)) for c in CATEGORIES
@@ -195,7 +227,7 @@ def head_jobs(
     binary.append((X_all, np.array([e.crisis for e in examples] + no, dtype=np.int8)))
     crisis_rows = [i for i, e in enumerate(examples) if e.crisis]
     kinds: tuple[str, ...] = ()
-    if kind_heads:  # not evaluated in cross-validation
+    if kind_heads:
         kinds = tuple(k for k in CRISIS_KINDS if sum(k in examples[i].crisis_kinds for i in crisis_rows) >= 3)
     Xc = X[crisis_rows]
     for k in kinds:
@@ -207,16 +239,18 @@ def head_jobs(
     # of 649, and 18 of 15,209 short worries read as intents instead of 15.
     intents: tuple[str, ...] = ()
     intent_data = None
-    if intent_docs and intent_softmax:
+    if intent_ids and short is not None:
         intents = ("none", *[i for i in INTENTS if i in intent_ids])
-        short = np.array([len(d.text) <= INTENT_MAX_CHARS for d in docs] + [True] * n_intents)
-        labels = np.array([0] * len(docs) + [intents.index(i) for i in intent_ids])
-        intent_data = (X_all[short], labels[short])
+        rows = short.copy()
+        rows[n_docs:] = True
+        labels = np.array([0] * n_docs + [intents.index(i) for i in intent_ids])
+        intent_data = (X_all[rows], labels[rows])
     return HeadJobs(vectorizer, binary, kinds, intents, intent_data)
 
 
-def head_probs(heads: Heads, docs: list[Any]) -> np.ndarray:
-    z = np.asarray(heads.vectorizer.transform(docs) @ heads.weights) + heads.bias
+def head_probs(heads: Heads, X: Any) -> np.ndarray:
+    """Every head's probability for the rows of X (in the heads' vectorizer's columns)."""
+    z = np.asarray(X @ heads.weights) + heads.bias
     n_sig = len(CATEGORIES) + 1 + len(heads.kinds)
     p = 1.0 / (1.0 + np.exp(-z[:, :n_sig]))
     zi = z[:, n_sig:]
@@ -344,64 +378,79 @@ _FINAL: HeadJobs | None = None
 _RULES: CrisisRules | None = None
 # Below this many messages the corpus is read in this process (forking costs more than it saves).
 PARALLEL_PREPARE_MIN = 4000
+# The share of the corpus's characters the forked worker reads (this process reads the rest, and then
+# unpickles the worker's part: about a second for half the corpus).
+WORKER_PREPARE_SHARE = 0.46
 
 
 def _fit_fold(test: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     assert _FOLD_INPUT is not None
-    prepared, examples, intent_docs, stop_forms = _FOLD_INPUT
+    prepared, examples, vocabulary = _FOLD_INPUT
     width = len(CATEGORIES) + 1
-    train_rows = np.setdiff1d(np.arange(len(examples)), test)
+    n = len(examples)
+    train_rows = np.setdiff1d(np.arange(n), test)
+    # The fold's vocabulary is the whole one narrowed to its rows (the same vocabulary, idf and rows as
+    # reading them again, to the bit, in a sixth of the time: 0.8 s against 4.9 s at 54,607 worries).
+    counts = vocabulary.counts[np.concatenate([train_rows, np.arange(n, vocabulary.counts.shape[0])])]
+    narrowed, keep = vocabulary.vectorizer.narrowed(counts)
     heads = head_jobs(
-        [prepared[i].doc for i in train_rows],
-        [examples[i] for i in train_rows],
-        intent_docs,
-        intent_softmax=False,
-        kind_heads=False,
-        stop_forms=stop_forms,
+        narrowed, kept_columns(counts, keep), [examples[i] for i in train_rows], kind_heads=False
     ).fit()
-    probs = head_probs(heads, [prepared[i].doc for i in test])[:, :width]
+    probs = head_probs(heads, narrowed.weigh(kept_columns(vocabulary.counts[test], keep)))[:, :width]
     # The crisis side differs only where hard negatives were cut out (a message scores the same in any batch).
     crisis_probs = probs.copy()
     cut = [k for k, i in enumerate(test) if prepared[i].crisis_doc is not None]
     if cut:
-        crisis_probs[cut] = head_probs(heads, [prepared[test[k]].crisis_doc for k in cut])[:, :width]
+        cut_docs = [prepared[test[k]].crisis_doc for k in cut]
+        crisis_probs[cut] = head_probs(heads, narrowed.transform(cut_docs))[:, :width]
     return probs, crisis_probs
 
 
-def _prepare_part(texts: list[str]) -> tuple[list[Prepared], PosCensus]:
+def _prepare_part(texts: list[str]) -> tuple[list[Prepared], PosCensus, dict[str, int]]:
     assert _RULES is not None
     census = PosCensus()
-    return prepare_many(texts, _RULES, census), census
+    prepared = prepare_many(texts, _RULES, census)
+    return prepared, census, _RULES.count_keys(rule_texts(prepared))
 
 
-def prepare_corpus(texts: list[str], rules: CrisisRules, census: PosCensus) -> list[Prepared]:
-    """prepare_many of a training corpus, in the two workers when it is large: reading it is a fifth of
-    training and ran on one core while the other idled. A message is read the same alone or in any batch,
-    and the two halves' censuses add up to the whole one's."""
+def prepare_corpus(
+    texts: list[str], rules: CrisisRules, census: PosCensus
+) -> tuple[list[Prepared], dict[str, int]]:
+    """prepare_many of a training corpus, and in how many of the messages each crisis rule index key occurs
+    (CrisisRules.count_keys). Reading it is a fifth of training: when it is large, a forked worker reads the
+    first part while this process reads the rest, so that only the worker's part is pickled across. A
+    message is read the same alone or in any batch, and the parts' censuses and key counts add up to the
+    whole one's."""
     global _RULES
-    if len(texts) < PARALLEL_PREPARE_MIN:
-        return prepare_many(texts, rules, census)
-    get_tokenizer()  # loaded before forking: both workers read the same dictionary pages
-    half = len(texts) // 2
     _RULES = rules
     try:
-        results = _run_tasks([("prepare", texts[:half]), ("prepare", texts[half:])])
+        if len(texts) < PARALLEL_PREPARE_MIN or not _can_fork(2):
+            parts = [_prepare_part(texts)]
+        else:
+            get_tokenizer()  # loaded before forking: both processes read the same dictionary pages
+            # The worker's part is a little smaller: it also pickles it, and this process unpickles it.
+            chars = np.cumsum([len(t) for t in texts])
+            cut = int(np.searchsorted(chars, WORKER_PREPARE_SHARE * chars[-1]))
+            with multiprocessing.get_context("fork").Pool(1, initializer=_one_thread) as pool:
+                theirs = pool.apply_async(_prepare_part, (texts[:cut],))
+                mine = _prepare_part(texts[cut:])
+                parts = [theirs.get(), mine]
     finally:
         _RULES = None
     out: list[Prepared] = []
-    for prepared, part in results:
+    key_counts: Counter[str] = Counter()
+    for prepared, part, keys in parts:
         out += prepared
         census.dropped.update(part.dropped)
         census.kept.update(part.kept)
-    return out
+        key_counts.update(keys)
+    return out, {k: key_counts[k] for k in parts[0][2]}
 
 
 def _run_task(task: tuple[str, Any]) -> Any:
     kind, arg = task
     if kind == "fold":
         return _fit_fold(arg)
-    if kind == "prepare":
-        return _prepare_part(arg)
     assert _FINAL is not None
     return _FINAL.fit_intents() if kind == "intents" else _FINAL.fit_binary(arg)
 
@@ -415,25 +464,28 @@ def _one_thread() -> None:
 def _run_tasks(tasks: list[tuple[str, Any]]) -> list[Any]:
     """The tasks in two forked worker processes, biggest first (each fit is single-threaded and
     deterministic; the results do not depend on which worker ran it)."""
-    # Fork only from a single-threaded process (the CLI, the test session): forking a server that has
-    # other threads running (ensure_model inside `serve`) could copy a lock held by one of them.
-    if (
-        WORKERS > 1
-        and len(tasks) > 1
-        and threading.active_count() == 1
-        and "fork" in multiprocessing.get_all_start_methods()
-    ):
+    if _can_fork(len(tasks)):
         with multiprocessing.get_context("fork").Pool(min(WORKERS, len(tasks)), initializer=_one_thread) as pool:
             return pool.map(_run_task, tasks, chunksize=1)
     return [_run_task(t) for t in tasks]
 
 
+def _can_fork(n_tasks: int) -> bool:
+    # Fork only from a single-threaded process (the CLI, the test session): forking a server that has
+    # other threads running (ensure_model inside `serve`) could copy a lock held by one of them.
+    return (
+        WORKERS > 1
+        and n_tasks > 1
+        and threading.active_count() == 1
+        and "fork" in multiprocessing.get_all_start_methods()
+    )
+
+
 def out_of_fold(
     prepared: list[Prepared],
     examples: list[Example],
-    intent_docs: list[Analyzed] | None,
+    vocabulary: Vocabulary,
     folds: list[tuple[str, np.ndarray]],
-    stop_forms: frozenset[str] = frozenset(),
     final: HeadJobs | None = None,
 ) -> tuple[OutOfFold, Heads | None]:
     """Each fold's model scores the messages it did not see. With `final`, the final model's fits run in the
@@ -443,7 +495,7 @@ def out_of_fold(
     width = len(CATEGORIES) + 1
     probs = np.zeros((n, width), dtype=np.float32)
     crisis_probs = np.zeros((n, width), dtype=np.float32)
-    _FOLD_INPUT = (prepared, examples, intent_docs, stop_forms)
+    _FOLD_INPUT = (prepared, examples, vocabulary)
     _FINAL = final
     tasks: list[tuple[str, Any]] = []
     if final is not None and final.intent_data is not None:
@@ -496,15 +548,15 @@ def held_out_figures(oof: OutOfFold, prepared: list[Prepared], examples: list[Ex
 def cross_validate(
     prepared: list[Prepared],
     examples: list[Example],
-    intent_docs: list[Analyzed] | None = None,
+    vocabulary: Vocabulary,
     *,
     with_random_folds: bool = False,
-    stop_forms: frozenset[str] = frozenset(),
     final: HeadJobs | None = None,
 ) -> dict:
     """Writer-grouped held-out figures and the thresholds tuned on them; random folds only when asked for
-    (they cost five more fits and only flatter)."""
-    grouped, heads = out_of_fold(prepared, examples, intent_docs, grouped_folds(examples), stop_forms, final)
+    (they cost five more fits and only flatter). `vocabulary` holds the worries' rows and then the intent
+    lines'."""
+    grouped, heads = out_of_fold(prepared, examples, vocabulary, grouped_folds(examples), final)
     Y = np.array([[c in e.labels for c in CATEGORIES] for e in examples], dtype=np.int8)
     crisis = np.array([e.crisis for e in examples])
     cat_probs = grouped.category_probs()
@@ -517,7 +569,7 @@ def cross_validate(
         "heads": heads,
     }
     if with_random_folds:
-        shuffled, _ = out_of_fold(prepared, examples, intent_docs, random_folds(len(examples)), stop_forms)
+        shuffled, _ = out_of_fold(prepared, examples, vocabulary, random_folds(len(examples)))
         out["random"] = held_out_figures(shuffled, prepared, examples)
     return out
 
@@ -538,17 +590,19 @@ def train(
     # The forms the word channel drops (see tokenizer.PosCensus): decided once per training run, from the
     # parts of speech of the worries and intent lines, tallied as they are read.
     census = PosCensus()
-    prepared = prepare_corpus([e.text for e in examples], rules, census)
+    prepared, rule_key_counts = prepare_corpus([e.text for e in examples], rules, census)
     intent_docs = [p.doc for p in prepare_many([i.text for i in corpus.intents], rules, census)]
     stop_forms = census.function_forms()
-    rule_key_counts = rules.count_keys(rule_texts(prepared))
+    vocabulary = Vocabulary.read([p.doc for p in prepared] + intent_docs, stop_forms)
     # The final model's fits share the cross-validation's two workers.
     final = head_jobs(
-        [p.doc for p in prepared], examples, intent_docs, [i.intent for i in corpus.intents], stop_forms=stop_forms
+        vocabulary.vectorizer,
+        vocabulary.counts,
+        examples,
+        [i.intent for i in corpus.intents],
+        short=vocabulary.short,
     )
-    cv = cross_validate(
-        prepared, examples, intent_docs, with_random_folds=with_random_folds, stop_forms=stop_forms, final=final
-    )
+    cv = cross_validate(prepared, examples, vocabulary, with_random_folds=with_random_folds, final=final)
     heads = cv["heads"]
     columns = [*CATEGORIES, "crisis", *(f"kind:{k}" for k in heads.kinds), *(f"intent:{i}" for i in heads.intents)]
     trained_at = dt.datetime.now(dt.UTC).replace(microsecond=0)

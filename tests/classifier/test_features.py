@@ -41,3 +41,41 @@ def test_every_occurrence_is_an_entry(classifier: Classifier) -> None:
     cols, weights = vectorizer.transform_one(doc)
     assert list(cols).count(no) == 1
     assert weights[list(cols).index(no)] == pytest.approx(2 * vals[col == no][0])
+
+
+def test_a_narrowed_vocabulary_is_the_one_its_messages_would_make() -> None:
+    """Cross-validation narrows the whole corpus's vocabulary to a fold's messages instead of reading them
+    again: the vocabulary, idf and rows must be those a fit on the fold's messages gives."""
+    from madoguchi.classifier.corpus import load_corpus
+    from madoguchi.classifier.features import Vectorizer, kept_columns
+    from madoguchi.classifier.tokenizer import PosCensus
+
+    census = PosCensus()
+    docs = analyze_many(normalize_many([e.text for e in load_corpus().examples[::25]]), census)
+    stop_forms = census.function_forms()
+    whole = Vectorizer().fit(docs, stop_forms)
+    counts = whole.occurrences(docs)
+    rows = np.flatnonzero(np.arange(len(docs)) % 4 != 1)  # a quarter held out
+    narrowed, keep = whole.narrowed(counts[rows])
+    fresh = Vectorizer().fit([docs[i] for i in rows], stop_forms)
+    assert 0 < keep.sum() < whole.n_features
+    assert narrowed.word_vocab == fresh.word_vocab
+    assert np.array_equal(narrowed.bigram_codes, fresh.bigram_codes) and len(fresh.bigram_codes)
+    assert np.array_equal(narrowed.char_codes, fresh.char_codes)
+    assert np.allclose(narrowed.idf, fresh.idf, rtol=1e-6, atol=0)
+    held_out = np.flatnonzero(np.arange(len(docs)) % 4 == 1)
+    for part in (rows, held_out):
+        derived = narrowed.weigh(kept_columns(counts[part], keep)).toarray()
+        assert np.allclose(derived, fresh.transform([docs[i] for i in part]).toarray(), rtol=1e-5, atol=1e-7)
+
+
+def test_a_batch_matrix_holds_the_rows_the_webhook_scores(classifier: Classifier) -> None:
+    """Training's matrices (occurrences weighed) and the scoring path's rows (every occurrence an entry)
+    are two ways to the same numbers."""
+    import scipy.sparse as sp
+
+    vectorizer = classifier.vectorizer
+    docs = analyze_many(normalize_many([*TEXTS, "お金がない、お金がない、お金がない"]))
+    vals, col, indptr = vectorizer.rows(docs)
+    summed = sp.csr_matrix((vals, col, indptr), shape=(len(docs), vectorizer.n_features))
+    assert np.allclose(summed.toarray(), vectorizer.transform(docs).toarray(), rtol=1e-6, atol=1e-8)

@@ -71,11 +71,11 @@ def test_ensure_model_trains_only_when_missing(
 
 
 def test_corpus_read_in_two_workers_as_in_one(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Training reads a large corpus in two workers: the messages and the part-of-speech census (which forms
-    the word channel drops) must come out as one process reads them."""
+    """Training reads a large corpus in two processes: the messages, the part-of-speech census (which forms
+    the word channel drops) and the crisis rules' key counts must come out as one process reads them."""
     from madoguchi.classifier import training
     from madoguchi.classifier.crisis import CrisisRules
-    from madoguchi.classifier.model import prepare_many
+    from madoguchi.classifier.model import prepare_many, rule_texts
     from madoguchi.classifier.tokenizer import PosCensus
 
     texts = [e.text for e in load_corpus().examples[::40]]
@@ -83,8 +83,10 @@ def test_corpus_read_in_two_workers_as_in_one(monkeypatch: pytest.MonkeyPatch) -
     one, two = PosCensus(), PosCensus()
     alone = prepare_many(texts, rules, one)
     monkeypatch.setattr(training, "PARALLEL_PREPARE_MIN", 10)
-    split = training.prepare_corpus(texts, rules, two)
+    split, key_counts = training.prepare_corpus(texts, rules, two)
     assert split == alone
+    assert key_counts == rules.count_keys(rule_texts(alone))
+    assert sum(key_counts.values()) > 0
     assert (two.dropped, two.kept) == (one.dropped, one.kept)
     assert two.function_forms() and two.function_forms() == one.function_forms()
 
