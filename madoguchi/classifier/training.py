@@ -9,10 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import logging
-import multiprocessing
-import os
 import platform
-import threading
 import time
 import warnings
 from collections import Counter
@@ -26,7 +23,6 @@ import scipy.sparse as sp
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import KFold
-from threadpoolctl import threadpool_limits
 
 from madoguchi.classifier import artifact
 from madoguchi.classifier.corpus import Example, load_corpus
@@ -47,6 +43,7 @@ from madoguchi.classifier.model import (
     rule_texts,
 )
 from madoguchi.classifier.tokenizer import DROPPED_POS, SPLIT_MODE, PosCensus, get_tokenizer
+from madoguchi.classifier.workers import can_fork, fork_map, fork_one
 
 log = logging.getLogger(__name__)
 
@@ -70,8 +67,6 @@ C = 10.0
 # the same optimum about ten times faster than the primal Newton solver, which is what lets training run
 # its fits (four grouped folds and the final model) within the minute.
 DUAL = True
-# Cross-validation folds are fitted in this many processes (the machine has two cores).
-WORKERS = min(2, os.cpu_count() or 1)
 # liblinear's stopping tolerance. Measured at 33,595 worries, 1e-3 -> 1e-2: training 61.8 s -> 46.5 s (one
 # head 1.15 s -> 0.75 s), held-out figures the same to the fourth decimal (macro-F1 0.7937, crisis recall
 # 0.9238, false alarm 0.0972). At 36,595, 1e-2 -> 5e-2: one head 0.78 s -> 0.60 s, training 41.7 s -> 39.7 s
@@ -424,14 +419,14 @@ def prepare_corpus(
     global _RULES
     _RULES = rules
     try:
-        if len(texts) < PARALLEL_PREPARE_MIN or not _can_fork(2):
+        if len(texts) < PARALLEL_PREPARE_MIN or not can_fork(2):
             parts = [_prepare_part(texts)]
         else:
             get_tokenizer()  # loaded before forking: both processes read the same dictionary pages
             # The worker's part is a little smaller: it also pickles it, and this process unpickles it.
             chars = np.cumsum([len(t) for t in texts])
             cut = int(np.searchsorted(chars, WORKER_PREPARE_SHARE * chars[-1]))
-            with multiprocessing.get_context("fork").Pool(1, initializer=_one_thread) as pool:
+            with fork_one() as pool:
                 theirs = pool.apply_async(_prepare_part, (texts[:cut],))
                 mine = _prepare_part(texts[cut:])
                 parts = [theirs.get(), mine]
@@ -455,30 +450,10 @@ def _run_task(task: tuple[str, Any]) -> Any:
     return _FINAL.fit_intents() if kind == "intents" else _FINAL.fit_binary(arg)
 
 
-def _one_thread() -> None:
-    # Each worker has a core: BLAS and OpenMP threads of its own would fight the other worker for it. The
-    # intent softmax (L-BFGS, BLAS-bound) took 10.4 s beside a fold against 4.2 s alone.
-    threadpool_limits(1)
-
-
 def _run_tasks(tasks: list[tuple[str, Any]]) -> list[Any]:
-    """The tasks in two forked worker processes, biggest first (each fit is single-threaded and
-    deterministic; the results do not depend on which worker ran it)."""
-    if _can_fork(len(tasks)):
-        with multiprocessing.get_context("fork").Pool(min(WORKERS, len(tasks)), initializer=_one_thread) as pool:
-            return pool.map(_run_task, tasks, chunksize=1)
-    return [_run_task(t) for t in tasks]
-
-
-def _can_fork(n_tasks: int) -> bool:
-    # Fork only from a single-threaded process (the CLI, the test session): forking a server that has
-    # other threads running (ensure_model inside `serve`) could copy a lock held by one of them.
-    return (
-        WORKERS > 1
-        and n_tasks > 1
-        and threading.active_count() == 1
-        and "fork" in multiprocessing.get_all_start_methods()
-    )
+    """The tasks in the two forked workers, biggest first (each fit is single-threaded and deterministic;
+    the results do not depend on which worker ran it)."""
+    return fork_map(_run_task, tasks)
 
 
 def out_of_fold(

@@ -1,0 +1,50 @@
+"""Forked worker processes for the CPU-bound fits (training, the eval baseline): one per core, each with
+one BLAS thread. What the tasks read is set in module globals before the fork, so the workers inherit it
+instead of unpickling it; only the tasks' arguments and results are pickled."""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import threading
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
+
+from threadpoolctl import threadpool_limits
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+# The machine has two cores.
+WORKERS = min(2, os.cpu_count() or 1)
+
+
+def one_thread() -> None:
+    # Each worker has a core: BLAS and OpenMP threads of its own would fight the other worker for it. The
+    # intent softmax (L-BFGS, BLAS-bound) took 10.4 s beside a fold against 4.2 s alone.
+    threadpool_limits(1)
+
+
+def can_fork(n_tasks: int) -> bool:
+    # Fork only from a single-threaded process (the CLI, the test session): forking a server that has
+    # other threads running (ensure_model inside `serve`) could copy a lock held by one of them.
+    return (
+        WORKERS > 1
+        and n_tasks > 1
+        and threading.active_count() == 1
+        and "fork" in multiprocessing.get_all_start_methods()
+    )
+
+
+def fork_map(fn: Callable[[T], R], tasks: Sequence[T]) -> list[R]:
+    """fn over the tasks in forked workers, in order, one task at a time each (so put the biggest first);
+    in this process when forking is not safe or not worth it. fn must be a module-level function."""
+    if can_fork(len(tasks)):
+        with multiprocessing.get_context("fork").Pool(min(WORKERS, len(tasks)), initializer=one_thread) as pool:
+            return pool.map(fn, tasks, chunksize=1)
+    return [fn(t) for t in tasks]
+
+
+def fork_one() -> Any:
+    """A pool of one forked worker, for work beside this process's own (its caller checks can_fork)."""
+    return multiprocessing.get_context("fork").Pool(1, initializer=one_thread)
