@@ -239,7 +239,11 @@ def other_language() -> str:
 CRISIS_WORDS = {
     "suicide": "つらい気持ちを送ってくださって、ありがとうございます。あなたのことが心配です。"
     "ひとりで抱えないでください。いま話を聞いてくれる人がいます。",
-    "child_abuse": "話してくれて、ありがとう。あなたは悪くありません。あなたを守るための相談先があります。",
+    # Whoever writes: the child, a parent afraid of hitting, a neighbour who hears crying. "あなたは悪くあり
+    # ません" was right for the child and wrong for the parent; that it is never the child's fault is right
+    # for all three.
+    "child_abuse": "話してくれて、ありがとう。子どもがこわい思いをするのは、子どものせいではありません。"
+    "子どもと家族を守るための相談先があります。",
     "domestic_violence": "話してくださって、ありがとうございます。あなたは悪くありません。"
     "あなたの安全がいちばん大切です。",
     "elder_abuse": "話してくださって、ありがとうございます。ひとりで抱えなくて大丈夫です。"

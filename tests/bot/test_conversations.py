@@ -330,6 +330,19 @@ def test_a_crisis_typed_in_romaji_gets_the_lines_first(town: BotServer) -> None:
         assert conversations.list_queue(s)[0].id == conv.id
 
 
+def test_child_abuse_gets_words_for_the_child_whoever_writes(town: BotServer) -> None:
+    """The child, and a parent afraid of hitting: neither is told "you are not to blame", both that it is
+    never the child's fault, and both get the lines first."""
+    for text in ("お父さんにたたかれる。家に帰りたくない", "子どもに手をあげてしまいそうで自分がこわい"):
+        with clock_at(ON_DUTY):
+            r = consented(town)
+            r.say(text)
+            first, lines, plain = r.next(3)
+        assert "子どものせいではありません" in first["text"], text
+        assert "あなたは悪くありません" not in first["text"], text
+        assert lines["type"] == "flex" and "110" in plain["text"]
+
+
 def test_crisis_off_duty_says_so_honestly_with_lines_open_now(town: BotServer) -> None:
     with clock_at(OFF_DUTY):
         r = consented(town)
