@@ -50,7 +50,11 @@ def _cmd_eval(args: argparse.Namespace) -> int:
     from madoguchi.classifier.evaluation import print_report, run_eval
     from madoguchi.classifier.service import load_classifier
 
-    result = run_eval(load_classifier(), Path(args.file))
+    try:
+        result = run_eval(load_classifier(), Path(args.file))
+    except (OSError, UnicodeDecodeError, ValueError) as exc:  # a missing, unreadable or unlabelled file
+        print(f"madoguchi eval: {exc}", file=sys.stderr)
+        return 2
     if args.json:
         print(json.dumps(result, ensure_ascii=False))
     else:
