@@ -80,6 +80,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConfigError as exc:
         print(f"madoguchi: {exc}", file=sys.stderr)
         return 2
+    except (FileNotFoundError, IsADirectoryError, NotADirectoryError, PermissionError) as exc:
+        # A path given on the command line that cannot be read: say which, not a traceback.
+        print(f"madoguchi {args.command}: {exc}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

@@ -103,6 +103,13 @@ def test_eval_of_a_bad_file_is_a_clear_error(classifier_var_dir: Path, tmp_path:
         assert "Traceback" not in result.stderr
 
 
+def test_training_on_a_folder_that_is_not_there_is_a_clear_error(tmp_path: Path) -> None:
+    result = _run(["train", "--data", str(tmp_path / "nowhere")], tmp_path)
+    assert result.returncode == 2
+    assert result.stderr.startswith("madoguchi train: ") and "nowhere" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
 def test_train_if_missing_keeps_a_usable_model(classifier_var_dir: Path) -> None:
     result = _run(["train", "--if-missing"], classifier_var_dir)
     assert result.returncode == 0 and "already" in result.stderr

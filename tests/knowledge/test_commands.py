@@ -43,3 +43,12 @@ def test_import_with_errors_exits_1_and_says_where(db_file: Path, tmp_path: Path
     assert "何も変更していません" in err
     assert main(["kb", "import", str(bad), "--skip-invalid"]) == 0
     assert "追加 1 件" in capsys.readouterr().err
+
+
+def test_a_file_that_is_not_there_is_a_clear_error(db_file: Path, tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    missing = tmp_path / "missing.csv"
+    assert main(["kb", "import", str(missing)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("madoguchi kb: ") and str(missing) in err
+    assert main(["kb", "import", str(tmp_path)]) == 2  # a folder
+    assert "madoguchi kb: " in capsys.readouterr().err
