@@ -24,7 +24,7 @@ def _prf(tp: int, fp: int, fn: int) -> tuple[float, float, float]:
     return p, r, f
 
 
-def _label_matrix(items: Sequence[HasLabels]) -> np.ndarray:
+def label_matrix(items: Sequence[HasLabels]) -> np.ndarray:
     """Which categories each item has, as a boolean matrix (rows: items, columns: CATEGORIES)."""
     column = {c: j for j, c in enumerate(CATEGORIES)}
     out = np.zeros((len(items), len(CATEGORIES)), dtype=bool)
@@ -39,7 +39,7 @@ def evaluate(examples: Sequence[Example], predictions: Sequence[HasLabels]) -> d
     if len(examples) != len(predictions):
         raise ValueError(f"{len(examples)} examples but {len(predictions)} predictions")
     # Counted over label matrices: a loop per category and message was a third of training's figures.
-    gold, pred = _label_matrix(examples), _label_matrix(predictions)
+    gold, pred = label_matrix(examples), label_matrix(predictions)
     tps = (gold & pred).sum(axis=0).tolist()
     fps = (pred & ~gold).sum(axis=0).tolist()
     fns = (gold & ~pred).sum(axis=0).tolist()

@@ -31,7 +31,7 @@ from madoguchi.classifier.features import CHAR_NGRAMS, WORD_BIGRAMS, Analyzed, V
 from madoguchi.classifier.intents import INTENT_EXPRESSIONS_FILE, IntentRules
 from madoguchi.classifier.keywords import KEYWORDS_FILE, load_keywords
 from madoguchi.classifier.labels import CATEGORIES, CRISIS_KINDS, INTENTS
-from madoguchi.classifier.metrics import evaluate
+from madoguchi.classifier.metrics import evaluate, label_matrix
 from madoguchi.classifier.model import (
     _CRISIS_COLUMNS,
     _SIGNAL_COLUMNS,
@@ -494,21 +494,35 @@ def out_of_fold(
     return OutOfFold(folds, probs, crisis_probs), heads
 
 
-def held_out_figures(oof: OutOfFold, prepared: list[Prepared], examples: list[Example]) -> dict:
+@dataclass(frozen=True)
+class Truth:
+    """What held-out scores are tuned and measured against, read once per training run."""
+
+    labels: np.ndarray  # (messages, CATEGORIES), bool
+    crisis: np.ndarray
+    caught: np.ndarray  # a curated crisis expression matched
+
+    @classmethod
+    def of(cls, examples: list[Example], prepared: list[Prepared]) -> Truth:
+        return cls(
+            label_matrix(examples),
+            np.array([e.crisis for e in examples], dtype=bool),
+            np.array([bool(p.hits) for p in prepared], dtype=bool),
+        )
+
+
+def held_out_figures(oof: OutOfFold, prepared: list[Prepared], examples: list[Example], truth: Truth) -> dict:
     """Figures on the held-out scores with cross-fitted thresholds: fold k is decided with thresholds tuned
     on the other folds' held-out scores, never on the messages it is measured on."""
-    Y = np.array([[c in e.labels for c in CATEGORIES] for e in examples], dtype=np.int8)
-    crisis = np.array([e.crisis for e in examples])
-    caught = np.array([bool(p.hits) for p in prepared])
     cat_probs, signals = oof.category_probs(), oof.signals
     predictions: list[Any] = [None] * len(examples)
     per_fold = {}
     for name, test in oof.folds:
         inside = np.zeros(len(examples), dtype=bool)
         inside[test] = True
-        th = tune_thresholds(cat_probs[~inside], Y[~inside])
-        flagged = flagged_without_signal(cat_probs[~inside], th, caught[~inside])
-        ct = tune_crisis_threshold(signals[~inside], crisis[~inside], flagged)
+        th = tune_thresholds(cat_probs[~inside], truth.labels[~inside])
+        flagged = flagged_without_signal(cat_probs[~inside], th, truth.caught[~inside])
+        ct = tune_crisis_threshold(signals[~inside], truth.crisis[~inside], flagged)
         params = DecisionParams(th, ct, (), ())
         for i, p in zip(test, decide_many(oof.probs[test], oof.crisis_probs[test], [prepared[i] for i in test], params),
                         strict=True):
@@ -532,20 +546,19 @@ def cross_validate(
     (they cost five more fits and only flatter). `vocabulary` holds the worries' rows and then the intent
     lines'."""
     grouped, heads = out_of_fold(prepared, examples, vocabulary, grouped_folds(examples), final)
-    Y = np.array([[c in e.labels for c in CATEGORIES] for e in examples], dtype=np.int8)
-    crisis = np.array([e.crisis for e in examples])
+    truth = Truth.of(examples, prepared)
     cat_probs = grouped.category_probs()
-    thresholds = tune_thresholds(cat_probs, Y)
-    flagged = flagged_without_signal(cat_probs, thresholds, np.array([bool(p.hits) for p in prepared]))
+    thresholds = tune_thresholds(cat_probs, truth.labels)
+    flagged = flagged_without_signal(cat_probs, thresholds, truth.caught)
     out = {
         "thresholds": thresholds,
-        "crisis_threshold": tune_crisis_threshold(grouped.signals, crisis, flagged),
-        "grouped": held_out_figures(grouped, prepared, examples),
+        "crisis_threshold": tune_crisis_threshold(grouped.signals, truth.crisis, flagged),
+        "grouped": held_out_figures(grouped, prepared, examples, truth),
         "heads": heads,
     }
     if with_random_folds:
         shuffled, _ = out_of_fold(prepared, examples, vocabulary, random_folds(len(examples)))
-        out["random"] = held_out_figures(shuffled, prepared, examples)
+        out["random"] = held_out_figures(shuffled, prepared, examples, truth)
     return out
 
 
