@@ -52,7 +52,7 @@ def _cmd_eval(args: argparse.Namespace) -> int:
 
     try:
         result = run_eval(load_classifier(), Path(args.file))
-    except (OSError, UnicodeDecodeError, ValueError) as exc:  # a missing, unreadable or unlabelled file
+    except (UnicodeDecodeError, ValueError) as exc:  # not text, or no labelled line (cli.main: no file at all)
         print(f"madoguchi eval: {exc}", file=sys.stderr)
         return 2
     if args.json:
