@@ -36,6 +36,8 @@ from madoguchi.classifier.model import (
     _CRISIS_COLUMNS,
     _SIGNAL_COLUMNS,
     INTENT_MAX_CHARS,
+    KIND_START,
+    SIGNAL_HEADS,
     DecisionParams,
     Prepared,
     decide_many,
@@ -219,7 +221,9 @@ def head_jobs(
     binary: list[tuple[Any, np.ndarray]] = [
         (X_all, np.array([c in e.labels for e in examples] + no, dtype=np.int8)) for c in CATEGORIES
     ]
+    # The signal heads (model.SIGNAL_HEADS): every crisis, and the crises of other danger alone.
     binary.append((X_all, np.array([e.crisis for e in examples] + no, dtype=np.int8)))
+    binary.append((X_all, np.array(["other_danger" in e.crisis_kinds for e in examples] + no, dtype=np.int8)))
     crisis_rows = [i for i, e in enumerate(examples) if e.crisis]
     kinds: tuple[str, ...] = ()
     if kind_heads:
@@ -246,7 +250,7 @@ def head_jobs(
 def head_probs(heads: Heads, X: Any) -> np.ndarray:
     """Every head's probability for the rows of X (in the heads' vectorizer's columns)."""
     z = np.asarray(X @ heads.weights) + heads.bias
-    n_sig = len(CATEGORIES) + 1 + len(heads.kinds)
+    n_sig = KIND_START + len(heads.kinds)
     p = 1.0 / (1.0 + np.exp(-z[:, :n_sig]))
     zi = z[:, n_sig:]
     if zi.shape[1]:
@@ -381,7 +385,7 @@ WORKER_PREPARE_SHARE = 0.46
 def _fit_fold(test: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     assert _FOLD_INPUT is not None
     prepared, examples, vocabulary = _FOLD_INPUT
-    width = len(CATEGORIES) + 1
+    width = KIND_START
     n = len(examples)
     train_rows = np.setdiff1d(np.arange(n), test)
     # The fold's vocabulary is the whole one narrowed to its rows (the same vocabulary, idf and rows as
@@ -467,7 +471,7 @@ def out_of_fold(
     same two workers (the intent softmax and the folds first, the single heads fill the gaps)."""
     global _FOLD_INPUT, _FINAL
     n = len(examples)
-    width = len(CATEGORIES) + 1
+    width = KIND_START
     probs = np.zeros((n, width), dtype=np.float32)
     crisis_probs = np.zeros((n, width), dtype=np.float32)
     _FOLD_INPUT = (prepared, examples, vocabulary)
@@ -592,7 +596,7 @@ def train(
     )
     cv = cross_validate(prepared, examples, vocabulary, with_random_folds=with_random_folds, final=final)
     heads = cv["heads"]
-    columns = [*CATEGORIES, "crisis", *(f"kind:{k}" for k in heads.kinds), *(f"intent:{i}" for i in heads.intents)]
+    columns = [*CATEGORIES, *SIGNAL_HEADS, *(f"kind:{k}" for k in heads.kinds), *(f"intent:{i}" for i in heads.intents)]
     trained_at = dt.datetime.now(dt.UTC).replace(microsecond=0)
     # The curated expressions and keywords are training inputs too: they are part of the data hash.
     digest = hashlib.sha256(corpus.digest.encode())

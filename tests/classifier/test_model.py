@@ -2,8 +2,9 @@
 
 import pytest
 
+from madoguchi.classifier.features import analyze
 from madoguchi.classifier.labels import CATEGORIES
-from madoguchi.classifier.model import Classifier, Prediction
+from madoguchi.classifier.model import SIGNAL_HEADS, Classifier, Prediction
 
 
 def test_prediction_shape(classifier: Classifier) -> None:
@@ -85,6 +86,23 @@ def test_explain_names_the_terms_behind_a_label(classifier: Classifier) -> None:
     assert any("消え" in t for t in crisis_terms)
     with pytest.raises(ValueError):
         classifier.explain(text, "no_such_label")
+
+
+def test_the_danger_head_reads_an_emergency_the_crisis_head_does_not(classifier: Classifier) -> None:
+    """A small child alone and burning with fever: no curated expression, no crisis category, few of the
+    words of other crises. The danger head (crises of other danger only) carries it into the signal."""
+    assert classifier.columns[len(CATEGORIES) : len(CATEGORIES) + len(SIGNAL_HEADS)] == list(SIGNAL_HEADS)
+    text = "子どもが熱で真っ赤なのに親が帰ってこない、まだ3歳"
+    probs = classifier._probs(classifier._scores([analyze(text)]))[0]
+    crisis, danger = probs[classifier.columns.index("crisis")], probs[classifier.columns.index("danger")]
+    assert danger > max(crisis, classifier.params.crisis_threshold), (crisis, danger)
+    p = classifier.classify(text)
+    assert p.crisis and p.crisis_expressions == [] and "other_danger" in p.crisis_kinds
+    assert p.crisis_score == pytest.approx(danger, abs=1e-4)
+    # The terms shown for "crisis" are the danger head's, which raised the signal.
+    assert {"熱", "真っ赤"} & set(classifier.explain(text, "crisis"))
+    ordinary = classifier._probs(classifier._scores([analyze("風邪で熱が38度あります。病院どこがいいですか")]))[0]
+    assert ordinary[classifier.columns.index("danger")] < 0.2
 
 
 def test_a_worry_keeps_its_likeliest_non_crisis_category(classifier: Classifier) -> None:
