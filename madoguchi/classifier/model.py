@@ -150,7 +150,7 @@ _CRISIS_COLUMNS = np.asarray([CATEGORIES.index(c) for c in sorted(CRISIS_CATEGOR
 SIGNAL_HEADS = ("crisis", "danger")
 # Where the crisis-kind heads start (the intents follow them).
 KIND_START = len(CATEGORIES) + len(SIGNAL_HEADS)
-# The crisis signal: the signal heads and the two crisis categories, whichever is highest.
+# What the crisis signal reads: the signal heads and the two crisis categories.
 _SIGNAL_COLUMNS = np.asarray([*range(len(CATEGORIES), KIND_START), *_CRISIS_COLUMNS])
 
 
@@ -158,9 +158,15 @@ def _sigmoid(z: np.ndarray) -> np.ndarray:
     return 1.0 / (1.0 + np.exp(-z))
 
 
-def crisis_signal(probs: np.ndarray) -> float:
-    """The model's crisis signal: the signal heads or either crisis category, whichever is highest."""
-    return float(probs[_SIGNAL_COLUMNS].max())
+def crisis_signals(crisis_probs: np.ndarray) -> np.ndarray:
+    """The model's crisis signal of each row: the mean of the two highest of the signal heads and the crisis
+    categories. Two heads that agree say more than one alone. Measured on grouped folds at 59,107 worries
+    against the highest alone, each at its own threshold spending the same false-alarm budget: 666 -> 620
+    crises missed (fewer in each of the four folds: 144/170/160/192 -> 128/164/146/182), false alarm 9.50 ->
+    9.48 %; the mean of all four 629, noisy-or 631, the mean of the top two log-odds 625. A crisis category
+    sure on its own still makes a crisis through its own threshold (decide_many)."""
+    top = np.sort(crisis_probs[:, _SIGNAL_COLUMNS], axis=1)[:, -2:]
+    return top.mean(axis=1)
 
 
 def decide(
@@ -194,7 +200,7 @@ def decide_many(
     # The labels of a row as one integer (bit j: category j passed), mapped to a tuple once per pattern.
     mask_array = (passed.astype(np.int64) << np.arange(n, dtype=np.int64)).sum(axis=1)
     score_rows = values.astype(np.float64).round(4).tolist()
-    signal_values = crisis_probs[:, _SIGNAL_COLUMNS].max(axis=1).astype(np.float64)
+    signal_values = crisis_signals(crisis_probs).astype(np.float64)
     # The best score among the passed labels (used unless rules, keywords or the fallback change them).
     tops = np.where(passed, values, 0.0).max(axis=1).astype(np.float64).round(4)
     # Whether any category is confident: the intent expressions never overrule a clear worry.

@@ -34,12 +34,12 @@ from madoguchi.classifier.labels import CATEGORIES, CRISIS_KINDS, INTENTS
 from madoguchi.classifier.metrics import evaluate, label_matrix
 from madoguchi.classifier.model import (
     _CRISIS_COLUMNS,
-    _SIGNAL_COLUMNS,
     INTENT_MAX_CHARS,
     KIND_START,
     SIGNAL_HEADS,
     DecisionParams,
     Prepared,
+    crisis_signals,
     decide_many,
     prepare_many,
     rule_texts,
@@ -363,7 +363,7 @@ class OutOfFold:
 
     @property
     def signals(self) -> np.ndarray:
-        return self.crisis_probs[:, _SIGNAL_COLUMNS].max(axis=1)
+        return crisis_signals(self.crisis_probs)
 
     def category_probs(self) -> np.ndarray:
         out = self.probs[:, : len(CATEGORIES)].copy()
