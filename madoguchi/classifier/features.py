@@ -21,7 +21,7 @@ from itertools import chain, repeat
 import numpy as np
 import scipy.sparse as sp
 
-from madoguchi.classifier.ngrams import CodeIndex, code_to_text, joined_ngram_codes
+from madoguchi.classifier.ngrams import CodeIndex, UnigramTable, code_to_text, joined_ngram_codes
 from madoguchi.classifier.normalize import fold_kana, fold_kana_many, normalize_many
 from madoguchi.classifier.tokenizer import PosCensus, get_tokenizer
 
@@ -142,6 +142,7 @@ class Vectorizer:
         self._lookup = dict.fromkeys(self.stop_forms, _STOP) | self.word_vocab
         self._bigrams = CodeIndex(self.bigram_codes)
         self._chars = CodeIndex(self.char_codes)
+        self._char_unigrams = UnigramTable(self.char_codes)
         self._n_words = len(self.word_vocab) + len(self.bigram_codes)
 
     @property
@@ -314,16 +315,17 @@ class Vectorizer:
         n_word_parts = len(parts)
         # Char channel: all messages joined by NUL (normalised text has none); n-grams spanning one dropped.
         by_size = _char_ngrams(docs)
-        codes = [c for c, _ in by_size]
-        where = [w for _, w in by_size]
-        if codes:
-            # One lookup for all orders, then split back into parts (each still in message order).
-            pos = self._chars.get(np.concatenate(codes))
-            start = 0
-            for part in where:
-                p, start = pos[start : start + len(part)], start + len(part)
-                found = p >= 0
-                parts.append((p[found] + self._n_words, part[found]))
+        found_at = []
+        if by_size and CHAR_NGRAMS[0] == 1:  # unigrams come first: looked up by code point
+            found_at.append(self._char_unigrams.get(by_size[0][0]))
+        longer = by_size[len(found_at) :]
+        if longer:
+            # One hash lookup for the longer orders, then split back into parts (each still in message order).
+            pos = self._chars.get(np.concatenate([c for c, _ in longer]))
+            found_at += np.split(pos, np.cumsum([len(c) for c, _ in longer[:-1]]))
+        for p, (_, part) in zip(found_at, by_size, strict=True):
+            found = p >= 0
+            parts.append((p[found] + self._n_words, part[found]))
         return parts, n_word_parts
 
     def state(self) -> dict:
