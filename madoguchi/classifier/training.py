@@ -13,6 +13,7 @@ import platform
 import time
 import warnings
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from importlib import metadata as importlib_metadata
 from pathlib import Path
@@ -109,6 +110,14 @@ CRISIS_FLOOR = 0.05
 INTENT_WEIGHT = 4.0
 # A worry's feature takes part in the intent softmax when this many short worries have it (see fit_intents).
 INTENT_FEATURE_MIN_DF = 10
+
+
+# What each of model.SIGNAL_HEADS learns: every crisis, and the crises of other danger alone. Keyed by
+# the head, so that the fits follow the model's column order whatever it is.
+SIGNAL_TARGETS: dict[str, Callable[[Example], bool]] = {
+    "crisis": lambda e: e.crisis,
+    "danger": lambda e: "other_danger" in e.crisis_kinds,
+}
 
 
 @dataclass
@@ -221,9 +230,8 @@ def head_jobs(
     binary: list[tuple[Any, np.ndarray]] = [
         (X_all, np.array([c in e.labels for e in examples] + no, dtype=np.int8)) for c in CATEGORIES
     ]
-    # The signal heads (model.SIGNAL_HEADS): every crisis, and the crises of other danger alone.
-    binary.append((X_all, np.array([e.crisis for e in examples] + no, dtype=np.int8)))
-    binary.append((X_all, np.array(["other_danger" in e.crisis_kinds for e in examples] + no, dtype=np.int8)))
+    for head in SIGNAL_HEADS:  # in the model's column order
+        binary.append((X_all, np.array([SIGNAL_TARGETS[head](e) for e in examples] + no, dtype=np.int8)))
     crisis_rows = [i for i, e in enumerate(examples) if e.crisis]
     kinds: tuple[str, ...] = ()
     if kind_heads:
