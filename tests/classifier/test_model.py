@@ -57,6 +57,28 @@ def test_unreadable_language_gets_no_labels(classifier: Classifier) -> None:
     assert p.language == "other" and p.labels == [] and p.uncertain
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "สวัสดีค่ะ help please. my friend took pills she bought online and now she is bleeding a lot and very pale",
+        "Привет. I am from Russia. My husband hits me when he drinks and I am scared to go home tonight",
+        "안녕하세요. I want to die. I can't do this anymore",
+    ],
+)
+def test_a_greeting_in_another_script_then_english_is_read_as_english(classifier: Classifier, text: str) -> None:
+    # Read as "other", a crisis in English after a greeting in the writer's own script got no labels at all.
+    p = classifier.classify(text)
+    assert p.language == "en" and p.crisis
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["Olá. Meu marido me bate e eu não sei o que fazer", "Hola. No sé qué hacer, no tengo dinero para la renta"],
+)
+def test_spanish_and_portuguese_are_not_read_as_english(classifier: Classifier, text: str) -> None:
+    assert classifier.classify(text).language == "other"
+
+
 @pytest.mark.parametrize("text", ["", "   ", "😢", "？？？", "a" * 10000, "\x00\x01", "。" * 50])
 def test_odd_input_is_not_an_error(classifier: Classifier, text: str) -> None:
     p = classifier.classify(text)
