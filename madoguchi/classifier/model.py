@@ -25,7 +25,7 @@ from madoguchi.classifier.labels import CATEGORIES, CRISIS_CATEGORIES
 from madoguchi.classifier.language import detect_language
 from madoguchi.classifier.normalize import normalize_many
 from madoguchi.classifier.romaji import READING_MARK, with_readings
-from madoguchi.classifier.tokenizer import PosCensus, get_tokenizer
+from madoguchi.classifier.tokenizer import PosCensus, get_tokenizer, is_split_into_words
 
 # An intent only stands for the whole message when the message is short; a long one is a worry that also
 # asks for something ("人と話したい。母の介護が…" keeps its labels).
@@ -102,16 +102,16 @@ def prepare_many(raws: list[str], rules: CrisisRules, census: PosCensus | None =
     # The crisis side reads each message with its hard negatives (死ぬほど忙しい) cut out.
     cuts = rules.defuse_many(texts, views)
     cut_rows = [i for i, c in enumerate(cuts) if c is not None]
-    # The cut pieces are read as their message was: split as ASCII, or by Sudachi (see tokenizer.py).
+    # The cut pieces are read as their message was: split into words, or by Sudachi (see tokenizer.py).
     tokenizer = get_tokenizer()
     crisis_docs: list[Analyzed | None] = [None] * len(texts)
-    for split_ascii in (True, False):
-        rows = [i for i in cut_rows if texts[i].isascii() == split_ascii and READING_MARK not in texts[i]]
+    for split in (True, False):
+        rows = [i for i in cut_rows if is_split_into_words(texts[i]) == split and READING_MARK not in texts[i]]
         pieces = [" ".join(cuts[i][1]) for i in rows]  # type: ignore[index]
-        for i, forms in zip(rows, tokenizer.forms_many(pieces, split_ascii=split_ascii), strict=True):
+        for i, forms in zip(rows, tokenizer.forms_many(pieces, split_words=split), strict=True):
             crisis_docs[i] = without(docs[i], cuts[i][0], forms)  # type: ignore[index]
     for i in cut_rows:
-        if READING_MARK in texts[i]:  # pieces of the typed words split as ASCII, of the reading by Sudachi
+        if READING_MARK in texts[i]:  # pieces of the typed words split into words, of the reading by Sudachi
             forms = [f for piece in tokenizer.forms_many(cuts[i][1]) for f in piece]  # type: ignore[index]
             crisis_docs[i] = without(docs[i], cuts[i][0], forms)  # type: ignore[index]
     for i in cut_rows:

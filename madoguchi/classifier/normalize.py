@@ -46,6 +46,10 @@ def normalize_many(texts: list[str]) -> list[str]:
     # NFKC per message: most are already normal, and the quick check only pays off on short strings.
     joined = "\n".join(unicodedata.normalize("NFKC", t).replace("\n", " ") for t in texts)
     joined = _INVISIBLE.sub("", joined).lower()
+    # Phone keyboards type the typographic apostrophe (I’m, don’t), which NFKC keeps: the English expressions,
+    # keywords and corpus spell it "'". A substring test first: most batches have none.
+    if "’" in joined or "‘" in joined:
+        joined = joined.replace("’", "'").replace("‘", "'")
     if any(ch in joined for ch in _WAVE_CHARS):  # a substring test is cheaper than a regex scan
         joined = _WAVE.sub(_wave_replacement, joined)
     if "ー" in joined:

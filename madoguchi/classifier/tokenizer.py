@@ -11,13 +11,13 @@ table is in README.md, "Choices measured"):
   still seen by the char n-grams and by the crisis rules, which read every morpheme. The filter is applied
   by form (`function_forms`, decided at training time): asking Sudachi for each morpheme's POS made
   tokenisation 25 % slower.
-- Text that is all ASCII (English, romanised Japanese, digits) is split into words by a regular expression,
-  not by Sudachi: Sudachi's dictionary is for Japanese, and on English it maps some words to katakana
-  loanwords and not others (want to -> ウォントゥ, how to -> ハウツー, kill -> キル, but scared and nobody as
-  they are), so one English phrase met another only by chance. Measured on writer-grouped folds (see the
-  README). It also spares Sudachi 7 % of its work on the corpus.
+- Text without kana or kanji (English, romanised Japanese, digits, also with an emoji or a word in another
+  script) is split into words by a regular expression, not by Sudachi: Sudachi's dictionary is for Japanese,
+  and on English it maps some words to katakana loanwords and not others (want to -> ウォントゥ, how to ->
+  ハウツー, kill -> キル, but scared and nobody as they are), so one English phrase met another only by
+  chance. Measured on writer-grouped folds (see the README). It also spares Sudachi 7 % of its work on the corpus.
 - An all-ASCII message that reads as romaji comes with its kana reading on a second line (romaji.py): the
-  words as typed are split as ASCII, the reading is read by Sudachi (しにたい -> 死ぬ, たい).
+  words as typed are split into words, the reading is read by Sudachi (しにたい -> 死ぬ, たい).
 """
 
 from __future__ import annotations
@@ -44,12 +44,21 @@ _POS_ID = Morpheme.part_of_speech_id
 
 # Words (with inner apostrophes: don't, i'm), numbers, runs of blanks, and any other character alone: the
 # units Sudachi makes of ASCII text, without its loanword dictionary.
-_ASCII_UNIT = re.compile(r"[a-zA-Z]+(?:'[a-zA-Z]+)*|[0-9]+|\s+|[^\sa-zA-Z0-9]")
+_WORD_UNIT = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)*|[0-9]+|\s+|\S")
+# Kana and kanji. A text without any is split into words, not read by Sudachi: English and romaji, also
+# with an emoji or a greeting in another script. Read by Sudachi, "Здравствуйте. my father fell in the
+# bathroom and he is not moving" came out as katakana loanwords and scored 0.35 for crisis; as words, 0.99.
+_JAPANESE_SCRIPT = re.compile("[\u3041-\u30ff\u3400-\u9fff\uf900-\ufaff]")
 
 
-def ascii_forms(text: str) -> list[str]:
-    """The forms of an all-ASCII text: its words, numbers, blanks and symbols, in order."""
-    return _ASCII_UNIT.findall(text)
+def is_split_into_words(text: str) -> bool:
+    """True for text with no kana or kanji (str.isascii() reads a flag the string carries, no scan)."""
+    return text.isascii() or _JAPANESE_SCRIPT.search(text) is None
+
+
+def word_forms(text: str) -> list[str]:
+    """The forms of a text split into words: its words, numbers, blanks and symbols, in order."""
+    return _WORD_UNIT.findall(text)
 
 
 class PosCensus:
@@ -84,28 +93,27 @@ class SudachiTokenizer:
         self._plain_out = self._plain.tokenize("")
 
     def forms(self, text: str) -> list[str]:
-        """Normalized forms of every morpheme of already-normalised text (しにたい -> 死ぬ, たい); an all-ASCII
-        text's words (ascii_forms)."""
+        """Normalized forms of every morpheme of already-normalised text (しにたい -> 死ぬ, たい); the words of
+        a text without kana or kanji (word_forms)."""
         return self.forms_many([text])[0]
 
     def forms_many(
-        self, texts: Sequence[str], census: PosCensus | None = None, *, split_ascii: bool = True
+        self, texts: Sequence[str], census: PosCensus | None = None, *, split_words: bool = True
     ) -> list[list[str]]:
         """forms() of every text, under one acquisition of the lock. With a census, each morpheme's part of
-        speech is also tallied (training: the same pass decides the function words). Without split_ascii,
-        Sudachi reads ASCII text too (pieces of a Japanese message, which Sudachi read whole)."""
+        speech is also tallied (training: the same pass decides the function words). Without split_words,
+        Sudachi reads text without kana or kanji too (pieces of a Japanese message, which Sudachi read whole)."""
         out: list[list[str]] = []
         with self._lock:
             tokenize, buffer = self._plain.tokenize, self._plain_out
             if census is None:
                 for text in texts:
-                    # No morphemes for empty or (when split_ascii) all-ASCII text; str.isascii() reads a flag
-                    # the string carries, no scan.
-                    if not text or (split_ascii and text.isascii()):
-                        out.append(ascii_forms(text))
-                    elif split_ascii and READING_MARK in text:
+                    # No morphemes for empty text or (when split_words) text without kana or kanji.
+                    if not text or (split_words and is_split_into_words(text)):
+                        out.append(word_forms(text))
+                    elif split_words and READING_MARK in text:
                         typed, reading = text.split(READING_MARK, 1)
-                        out.append([*ascii_forms(typed), " ", *map(_NORMALIZED_FORM, tokenize(reading, out=buffer))])
+                        out.append([*word_forms(typed), " ", *map(_NORMALIZED_FORM, tokenize(reading, out=buffer))])
                     else:
                         out.append(list(map(_NORMALIZED_FORM, tokenize(text, out=buffer))))
                 return out
@@ -113,16 +121,16 @@ class SudachiTokenizer:
             # once at the end: a Python statement per morpheme had been a fifth of reading the corpus.
             pairs: Counter[tuple[str, int]] = Counter()
             for text in texts:
-                if not text or (split_ascii and text.isascii()):  # as above: nothing to tally
-                    out.append(ascii_forms(text))
+                if not text or (split_words and is_split_into_words(text)):  # as above: nothing to tally
+                    out.append(word_forms(text))
                     continue
                 typed = ""
-                if split_ascii and READING_MARK in text:
+                if split_words and READING_MARK in text:
                     typed, text = text.split(READING_MARK, 1)
                 morphemes = tokenize(text, out=buffer)
                 forms = list(map(_NORMALIZED_FORM, morphemes))
                 pairs.update(zip(forms, map(_POS_ID, morphemes), strict=True))
-                out.append([*ascii_forms(typed), " ", *forms] if typed else forms)
+                out.append([*word_forms(typed), " ", *forms] if typed else forms)
         dropped_by_pos = self._dropped_by_pos
         for (form, pos), n in pairs.items():
             (census.dropped if dropped_by_pos[pos] else census.kept)[form] += n

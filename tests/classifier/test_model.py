@@ -63,12 +63,19 @@ def test_unreadable_language_gets_no_labels(classifier: Classifier) -> None:
         "สวัสดีค่ะ help please. my friend took pills she bought online and now she is bleeding a lot and very pale",
         "Привет. I am from Russia. My husband hits me when he drinks and I am scared to go home tonight",
         "안녕하세요. I want to die. I can't do this anymore",
+        "Здравствуйте. my father fell in the bathroom and he is not moving",
     ],
 )
 def test_a_greeting_in_another_script_then_english_is_read_as_english(classifier: Classifier, text: str) -> None:
     # Read as "other", a crisis in English after a greeting in the writer's own script got no labels at all.
     p = classifier.classify(text)
     assert p.language == "en" and p.crisis
+
+
+def test_a_phones_apostrophe_reads_as_the_plain_one(classifier: Classifier) -> None:
+    curly = classifier.classify("I don’t want to live anymore")
+    plain = classifier.classify("I don't want to live anymore")
+    assert curly.crisis and curly.crisis_expressions == plain.crisis_expressions != []
 
 
 @pytest.mark.parametrize(

@@ -19,6 +19,7 @@ from madoguchi.classifier.normalize import emojis, fold_kana, normalize
         ("  二重  スペース ", "二重 スペース"),
         ("", ""),
         ("\ud83dつらい\ude22", "つらい"),  # lone surrogates (half an emoji) say nothing and cannot be encoded
+        ("I don’t want to be here", "i don't want to be here"),  # a phone's typographic apostrophe
     ],
 )
 def test_normalize(raw: str, expected: str) -> None:

@@ -45,10 +45,17 @@ def test_ascii_text_is_split_into_words_not_sudachi_loanwords() -> None:
     assert analyze("").forms == ()
 
 
+def test_text_without_kana_or_kanji_is_split_into_words() -> None:
+    # An emoji or a greeting in another script does not hand English to Sudachi (which reads "want to" as
+    # a katakana loanword).
+    assert analyze("i want to die 😢").forms == ("i", " ", "want", " ", "to", " ", "die", " ", "😢")
+    assert analyze("Привет. he hits me").forms == ("привет", ".", " ", "he", " ", "hits", " ", "me")
+
+
 def test_pieces_of_a_japanese_message_are_read_by_sudachi_as_the_message_was() -> None:
     tokenizer = get_tokenizer()
     whole = tokenizer.forms("仕事がkillingだ")
-    piece = tokenizer.forms_many(["killing"], split_ascii=False)[0]
+    piece = tokenizer.forms_many(["killing"], split_words=False)[0]
     assert piece and all(form in whole for form in piece)
     assert tokenizer.forms_many(["killing"])[0] == ["killing"]
 
