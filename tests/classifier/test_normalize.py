@@ -1,6 +1,6 @@
 import pytest
 
-from madoguchi.classifier.normalize import emojis, fold_kana, normalize
+from madoguchi.classifier.normalize import emojis, fold_kana, normalize, normalize_many
 
 
 @pytest.mark.parametrize(
@@ -33,3 +33,10 @@ def test_emoji_kept_as_signal() -> None:
 
 def test_fold_kana_meets_hiragana() -> None:
     assert fold_kana(normalize("ｼﾆﾀｲ")) == fold_kana(normalize("シニタイ")) == "しにたい"
+
+
+def test_a_batch_normalises_each_message_as_alone() -> None:
+    texts = ["", "つらーーい", "ーあー", " a\t\tb ", "", "やだーー\nほんと", "ｰｰｰ"]
+    expected = ["", "つらい", "ーあ", "a b", "", "やだ ほんと", "ー"]
+    assert normalize_many(texts) == [normalize(t) for t in texts] == expected
+    assert normalize_many([""]) == [""]
