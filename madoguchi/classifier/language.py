@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import re
 
+import numpy as np
+
 _JA = re.compile("[\u3041-\u30ff\u3400-\u9fff\uf900-\ufaff]")
 _KANA = re.compile("[\u3041-\u30ff]")
 _LATIN = re.compile("[a-z]")
@@ -33,9 +35,13 @@ MIXED_ENGLISH_SHARE = 0.15
 def detect_language(normalized: str) -> str:
     if _KANA.search(normalized):  # nearly every message: any kana means Japanese
         return "ja"
-    ja = len(_JA.findall(normalized))
-    other = len(_OTHER.findall(normalized))
-    latin = len(_LATIN.findall(normalized))
+    return _by_counts(
+        normalized, len(_JA.findall(normalized)), len(_OTHER.findall(normalized)), len(_LATIN.findall(normalized))
+    )
+
+
+def _by_counts(normalized: str, ja: int, other: int, latin: int) -> str:
+    """The language of a message without kana, from its counts of kanji, other scripts' letters and a-z."""
     if ja and ja >= other:
         return "ja"
     if other > latin or other >= 2:
@@ -51,3 +57,34 @@ def detect_language(normalized: str) -> str:
 def _mostly_english(normalized: str) -> bool:
     english = len(_ENGLISH_ONLY.findall(normalized))
     return english >= 3 and english >= MIXED_ENGLISH_SHARE * len(_WORD.findall(normalized))
+
+
+# Each code point's class for detect_languages: the character classes of _KANA, _JA (less kana), _OTHER and
+# _LATIN, built from the expressions themselves.
+_KANA_CLASS, _KANJI_CLASS, _OTHER_CLASS, _LATIN_CLASS = 1, 2, 3, 4
+_CLASS_OF = np.zeros(0x110000, dtype=np.uint8)
+for _class, _expression in ((_KANJI_CLASS, _JA), (_KANA_CLASS, _KANA), (_OTHER_CLASS, _OTHER), (_LATIN_CLASS, _LATIN)):
+    for _low, _high in re.findall("(.)-(.)", _expression.pattern[1:-1]):
+        _CLASS_OF[ord(_low) : ord(_high) + 1] = _class
+
+
+def detect_languages(normalized: list[str]) -> list[str]:
+    """detect_language() of every message, its characters counted by class for the whole batch in numpy (a
+    regular-expression search per message cost 1.6 µs a message, most of it the English ones' counts)."""
+    if len(normalized) < 2:
+        return [detect_language(t) for t in normalized]
+    # Normalised text holds no NUL: it separates the messages. One character more at the end: an empty last
+    # message starts there (an empty message reads the separator after it, which is in no class).
+    classes = _CLASS_OF[np.frombuffer(("\0".join(normalized) + "\0").encode("utf-32-le"), dtype=np.uint32)]
+    starts = np.zeros(len(normalized), dtype=np.int64)
+    np.cumsum([len(t) + 1 for t in normalized[:-1]], out=starts[1:])
+    kana = np.logical_or.reduceat(classes == _KANA_CLASS, starts).tolist()
+    out = ["ja" if k else "" for k in kana]
+    rest = [i for i, k in enumerate(kana) if not k]
+    if rest:
+        counts = [
+            np.add.reduceat(classes == c, starts)[rest].tolist() for c in (_KANJI_CLASS, _OTHER_CLASS, _LATIN_CLASS)
+        ]
+        for i, ja, other, latin in zip(rest, *counts, strict=True):
+            out[i] = _by_counts(normalized[i], ja, other, latin)
+    return out
