@@ -133,3 +133,13 @@ def test_index_never_hides_a_match() -> None:
     batch = rules.match_joined(views)
     assert [sorted(h.family for h in hits) for hits in batch] == everything
     assert [sorted(h.family for h in rules.match(*v.split("\n"))) for v in views] == everything
+
+
+def test_literal_filters_name_what_every_match_holds() -> None:
+    from madoguchi.classifier.crisis import _literal_filter, may_match
+
+    needed = _literal_filter(r"\b(hit|hurt)\b[^.]{0,10}\b(my )?(child|kid)")
+    assert needed == (("hit", "hurt"), ("child", "kid"))
+    assert may_match("i hurt my kid", needed) and not may_match("i hurt my back", needed)
+    # Too short to say more than the index does: no filter, every candidate is searched.
+    assert _literal_filter("(夫|妻)[^。]{0,10}(怖|こわ)") is None and may_match("何でも", None)
