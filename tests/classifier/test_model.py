@@ -64,6 +64,7 @@ def test_unreadable_language_gets_no_labels(classifier: Classifier) -> None:
         "Привет. I am from Russia. My husband hits me when he drinks and I am scared to go home tonight",
         "안녕하세요. I want to die. I can't do this anymore",
         "Здравствуйте. my father fell in the bathroom and he is not moving",
+        "السلام عليكم. Everyone would be better without me. I've already written letters to my kids.",
     ],
 )
 def test_a_greeting_in_another_script_then_english_is_read_as_english(classifier: Classifier, text: str) -> None:
