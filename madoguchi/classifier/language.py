@@ -7,7 +7,8 @@ import re
 
 import numpy as np
 
-_JA = re.compile("[\u3041-\u30ff\u3400-\u9fff\uf900-\ufaff]")
+# Kana and kanji (the tokenizer splits text without any into words).
+JAPANESE_SCRIPT = re.compile("[\u3041-\u30ff\u3400-\u9fff\uf900-\ufaff]")
 _KANA = re.compile("[\u3041-\u30ff]")
 _LATIN = re.compile("[a-z]")
 # Letters of scripts we cannot read (Hangul, Cyrillic, Thai, Arabic, Devanagari, Vietnamese marks, ...).
@@ -39,9 +40,8 @@ MIXED_ENGLISH_SHARE = 0.15
 def detect_language(normalized: str) -> str:
     if _KANA.search(normalized):  # nearly every message: any kana means Japanese
         return "ja"
-    return _by_counts(
-        normalized, len(_JA.findall(normalized)), len(_OTHER.findall(normalized)), len(_LATIN.findall(normalized))
-    )
+    kanji = len(JAPANESE_SCRIPT.findall(normalized))  # no kana here: the Japanese script found is kanji
+    return _by_counts(normalized, kanji, len(_OTHER.findall(normalized)), len(_LATIN.findall(normalized)))
 
 
 def _by_counts(normalized: str, ja: int, other: int, latin: int) -> str:
@@ -68,11 +68,12 @@ def _mostly_english(normalized: str) -> bool:
     return english >= 3 and english >= MIXED_ENGLISH_SHARE * len(_WORD.findall(normalized))
 
 
-# Each code point's class for detect_languages: the character classes of _KANA, _JA (less kana), _OTHER and
-# _LATIN, built from the expressions themselves.
+# Each code point's class for detect_languages: the character classes of _KANA, JAPANESE_SCRIPT (less kana),
+# _OTHER and _LATIN, built from the expressions themselves.
 _KANA_CLASS, _KANJI_CLASS, _OTHER_CLASS, _LATIN_CLASS = 1, 2, 3, 4
 _CLASS_OF = np.zeros(0x110000, dtype=np.uint8)
-for _class, _expression in ((_KANJI_CLASS, _JA), (_KANA_CLASS, _KANA), (_OTHER_CLASS, _OTHER), (_LATIN_CLASS, _LATIN)):
+_CLASSES = ((_KANJI_CLASS, JAPANESE_SCRIPT), (_KANA_CLASS, _KANA), (_OTHER_CLASS, _OTHER), (_LATIN_CLASS, _LATIN))
+for _class, _expression in _CLASSES:
     for _low, _high in re.findall("(.)-(.)", _expression.pattern[1:-1]):
         _CLASS_OF[ord(_low) : ord(_high) + 1] = _class
 

@@ -29,6 +29,7 @@ from collections.abc import Iterable, Sequence
 
 from sudachipy import Dictionary, Morpheme, SplitMode
 
+from madoguchi.classifier.language import JAPANESE_SCRIPT
 from madoguchi.classifier.romaji import READING_MARK
 
 # The first POS level that is dropped from the word channel (see the module docstring).
@@ -45,15 +46,14 @@ _POS_ID = Morpheme.part_of_speech_id
 # Words (with inner apostrophes: don't, i'm), numbers, runs of blanks, and any other character alone: the
 # units Sudachi makes of ASCII text, without its loanword dictionary.
 _WORD_UNIT = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)*|[0-9]+|\s+|\S")
-# Kana and kanji. A text without any is split into words, not read by Sudachi: English and romaji, also
-# with an emoji or a greeting in another script. Read by Sudachi, "Здравствуйте. my father fell in the
-# bathroom and he is not moving" came out as katakana loanwords and scored 0.35 for crisis; as words, 0.99.
-_JAPANESE_SCRIPT = re.compile("[\u3041-\u30ff\u3400-\u9fff\uf900-\ufaff]")
 
 
 def is_split_into_words(text: str) -> bool:
-    """True for text with no kana or kanji (str.isascii() reads a flag the string carries, no scan)."""
-    return text.isascii() or _JAPANESE_SCRIPT.search(text) is None
+    """True for text with no kana or kanji (str.isascii() reads a flag the string carries, no scan): English
+    and romaji, also with an emoji or a greeting in another script. Read by Sudachi, "Здравствуйте. my father
+    fell in the bathroom and he is not moving" came out as katakana loanwords and scored 0.35 for crisis; as
+    words, 0.99."""
+    return text.isascii() or JAPANESE_SCRIPT.search(text) is None
 
 
 def word_forms(text: str) -> list[str]:
