@@ -58,10 +58,12 @@ class PatternSet:
             def cost(keys: set[str]) -> float:
                 return float(sum(key_counts.get(k, 0) + 1 for k in keys))
 
-        for i, p in enumerate(patterns):
-            prefixes = _required_keys(sre_parse.parse(p), cost)
+        # Each pattern parsed once: the index strings, the first characters and the literal filter all read it.
+        parsed = [sre_parse.parse(p) for p in patterns]
+        for i, items in enumerate(parsed):
+            prefixes = _required_keys(items, cost)
             if prefixes is None:
-                first, nullable = _first_chars(sre_parse.parse(p))
+                first, nullable = _first_chars(items)
                 prefixes = None if first is None or nullable else first
             if prefixes is None:
                 self.always.append(i)
@@ -92,7 +94,7 @@ class PatternSet:
         )
         # Per pattern, strings one of which every match contains, longer than the index strings (None: none
         # such). A candidate is searched only when its text holds one.
-        self.filters = [_literal_filter(p) for p in patterns]
+        self.filters = [_literal_filter(items) for items in parsed]
 
     def candidates(self, *views: str) -> list[int]:
         found = set(self.always)
@@ -213,11 +215,12 @@ _FILTER_MIN_LEN = 3
 _FILTER_MAX_STRINGS = 32
 
 
-def _literal_filter(pattern: str) -> tuple[tuple[str, ...], ...] | None:
+def _literal_filter(parsed: Any) -> tuple[tuple[str, ...], ...] | None:
     """Groups of strings such that every match of the pattern contains one string of each group: for each run
     of its items that can only match literal text, the expansions of the part of the run that gives the
-    longest shortest string (then the fewest strings). None when no run gives a group."""
-    items = list(sre_parse.parse(pattern))
+    longest shortest string (then the fewest strings). None when no run gives a group. `parsed` is the
+    pattern as sre_parse.parse gives it."""
+    items = list(parsed)
     literal = [_expansions([item]) is not None for item in items]
     groups: list[tuple[str, ...]] = []
     i = 0

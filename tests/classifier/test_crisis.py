@@ -136,10 +136,12 @@ def test_index_never_hides_a_match() -> None:
 
 
 def test_literal_filters_name_what_every_match_holds() -> None:
+    from re import _parser as sre_parse  # type: ignore[attr-defined]
+
     from madoguchi.classifier.crisis import _literal_filter, may_match
 
-    needed = _literal_filter(r"\b(hit|hurt)\b[^.]{0,10}\b(my )?(child|kid)")
+    needed = _literal_filter(sre_parse.parse(r"\b(hit|hurt)\b[^.]{0,10}\b(my )?(child|kid)"))
     assert needed == (("hit", "hurt"), ("child", "kid"))
     assert may_match("i hurt my kid", needed) and not may_match("i hurt my back", needed)
     # Too short to say more than the index does: no filter, every candidate is searched.
-    assert _literal_filter("(夫|妻)[^。]{0,10}(怖|こわ)") is None and may_match("何でも", None)
+    assert _literal_filter(sre_parse.parse("(夫|妻)[^。]{0,10}(怖|こわ)")) is None and may_match("何でも", None)
