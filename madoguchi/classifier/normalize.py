@@ -50,24 +50,24 @@ def normalize_many(texts: list[str]) -> list[str]:
         joined = joined.replace("’", "'").replace("‘", "'")
     if any(ch in joined for ch in _WAVE_CHARS):  # a substring test is cheaper than a regex scan
         joined = _WAVE.sub(_wave_replacement, joined)
-    joined = squeeze_runs(joined, long_vowels=True)
+    joined = squeeze_runs(joined)
     # Each message's blanks, runs of them and any kind, become one space, none at either end: split and
     # joined per message in C (a regular expression over the batch, which stops at every space, took twice
     # as long).
     return [" ".join(t.split()) for t in joined.split("\n")]
 
 
-def squeeze_runs(text: str, *, long_vowels: bool = False) -> str:
+def squeeze_runs(text: str) -> str:
     """Runs of one character squeezed: long vowels, small tsu and punctuation keep one copy ("えっっっ" ->
     "えっ", "!!!!" -> "!"); any other character repeated three times or more keeps two ("しんどいいいい" ->
     "しんどいい", "wwww" -> "ww"), so words like "ああ" and "はは" stay intact. Line ends are never squeezed
     (they separate messages). In numpy over the batch: a regular expression with a back-reference and a
-    Python call per run took twice as long. With long_vowels, a run of long-vowel marks right after
-    hiragana is dropped first (つらーーい -> つらい; the regular expression and a Python call per run it
+    Python call per run took twice as long. A run of long-vowel marks right after hiragana is dropped
+    first (つらーーい -> つらい; the regular expression and a Python call per run it
     replaced cost as much as this whole function)."""
     a = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
     dropped = False
-    if long_vowels and len(a):
+    if len(a):
         mark = a == _LONG_VOWEL
         # A run's first mark, when the character before it is hiragana: the whole run goes.
         first = mark.copy()
