@@ -20,7 +20,11 @@ def load_keywords(path: Path = KEYWORDS_FILE) -> dict[str, dict[str, list[str]]]
 
 
 class KeywordMatcher:
-    """A category is matched when one of its keywords occurs in the message."""
+    """A category is matched when one of its keywords occurs in the message. An English keyword must begin a
+    word: as a bare substring, "rent" was found in "parents", "current" and "different" and made housing a
+    label of 107 of the 2,637 English messages among the corpus's first 20,000 ("my parents are always
+    fighting"); "work" was found in "homework" and "mental" in "environmental". A keyword may still end
+    inside a word ("depress" finds "depressed", "evict" "evicted")."""
 
     def __init__(self, spec: dict[str, dict[str, list[str]]], lang: str) -> None:
         self.lang = lang
@@ -35,11 +39,24 @@ class KeywordMatcher:
     def _view(self, normalized: str) -> str:
         return rule_view(normalized) if self.lang == "ja" else normalized
 
+    def _find(self, text: str, word: str, start: int = 0) -> int:
+        """Where `word` next occurs in `text` from `start` (-1: nowhere); in English, only at a word start."""
+        at = text.find(word, start)
+        if self.lang != "ja":
+            while at > 0 and text[at - 1].isalpha():
+                at = text.find(word, at + 1)
+        return at
+
     def match(self, normalized: str) -> list[str]:
         """The categories (in CATEGORIES order) one of whose keywords occurs in the message."""
         view = self._view(normalized)
-        found = {j for j, word in self._words if word in view}
+        found = {j for j, word in self._words if self._find(view, word) >= 0}
         return [CATEGORIES[j] for j in sorted(found)]
+
+    def words_in(self, normalized: str, category: str) -> list[str]:
+        """The category's keywords that occur in the message."""
+        view = self._view(normalized)
+        return [w for w in self.keywords.get(category, []) if self._find(view, w) >= 0]
 
     def match_many(self, normalized: list[str]) -> list[list[str]]:
         """match() of every message. The views are joined by NUL (normalised text has none, and neither has
@@ -53,10 +70,10 @@ class KeywordMatcher:
         starts = list(accumulate((len(v) + 1 for v in views[:-1]), initial=0))
         found: list[set[int]] = [set() for _ in views]
         for j, word in self._words:
-            at = joined.find(word)
+            at = self._find(joined, word)
             while at >= 0:
                 row = bisect_right(starts, at) - 1
                 found[row].add(j)
                 # The next message: one occurrence per message is enough.
-                at = joined.find(word, starts[row + 1]) if row + 1 < len(starts) else -1
+                at = self._find(joined, word, starts[row + 1]) if row + 1 < len(starts) else -1
         return [[CATEGORIES[j] for j in sorted(f)] for f in found]

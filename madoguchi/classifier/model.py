@@ -358,9 +358,9 @@ def _decide_row(i: int, prep: Prepared, row: _RowValues) -> Prediction:
     labels = list(_labels_of(mask, row.label_lists))
     top = float(row.tops[i])
     if language == "en" and row.english is not None:
-        # The corpus has English lines, so the model reads English too; the English keywords add what
-        # a few hundred lines cannot teach. (Keywords alone scored every English crisis 0.) The crisis
-        # categories count only where the message with its hard negatives cut out still has them, as the
+        # The model reads English (the corpus has English lines); the crisis categories' English keywords
+        # (data/keywords.yml) make a crisis said in plain words a label whatever the model scored. They
+        # count only where the message with its hard negatives cut out still has them, as the
         # model's crisis columns are read ("overdosed on coffee", "suicide prevention poster").
         found = row.english_found[i]
         if prep.crisis_doc is not None:
@@ -494,7 +494,7 @@ class Classifier:
         if label != "crisis" and label not in CATEGORIES:
             raise ValueError(f"unknown label {label!r}")
         if prepared.language == "en":
-            terms += [w for w in self.english.keywords.get(label, []) if w in prepared.doc.text]
+            terms += self.english.words_in(prepared.doc.text, label)
         crisis_side = label == "crisis" or label in CRISIS_CATEGORIES
         doc = prepared.crisis_doc if crisis_side and prepared.crisis_doc else prepared.doc
         idx, vals = self.vectorizer.transform_one(doc)

@@ -30,7 +30,7 @@ from madoguchi.classifier.corpus import Example, load_corpus
 from madoguchi.classifier.crisis import EXPRESSIONS_FILE, CrisisRules
 from madoguchi.classifier.features import CHAR_NGRAMS, WORD_BIGRAMS, Analyzed, Vectorizer, kept_columns
 from madoguchi.classifier.intents import INTENT_EXPRESSIONS_FILE, IntentRules
-from madoguchi.classifier.keywords import KEYWORDS_FILE, load_keywords
+from madoguchi.classifier.keywords import KEYWORDS_FILE, KeywordMatcher, load_keywords
 from madoguchi.classifier.labels import CATEGORIES, CRISIS_KINDS, INTENTS
 from madoguchi.classifier.metrics import evaluate, label_matrix
 from madoguchi.classifier.model import (
@@ -525,8 +525,10 @@ class Truth:
 
 def held_out_figures(oof: OutOfFold, prepared: list[Prepared], examples: list[Example], truth: Truth) -> dict:
     """Figures on the held-out scores with cross-fitted thresholds: fold k is decided with thresholds tuned
-    on the other folds' held-out scores, never on the messages it is measured on."""
+    on the other folds' held-out scores, never on the messages it is measured on. English messages get their
+    keywords' labels, as the shipped model gives them (a fixed list: nothing learnt from the folds)."""
     cat_probs, signals = oof.category_probs(), oof.signals
+    english = KeywordMatcher(load_keywords(), "en")
     predictions: list[Any] = [None] * len(examples)
     per_fold = {}
     for name, test in oof.folds:
@@ -536,8 +538,8 @@ def held_out_figures(oof: OutOfFold, prepared: list[Prepared], examples: list[Ex
         flagged = flagged_without_signal(cat_probs[~inside], th, truth.caught[~inside])
         ct = tune_crisis_threshold(signals[~inside], truth.crisis[~inside], flagged)
         params = DecisionParams(th, ct, (), ())
-        for i, p in zip(test, decide_many(oof.probs[test], oof.crisis_probs[test], [prepared[i] for i in test], params),
-                        strict=True):
+        decided = decide_many(oof.probs[test], oof.crisis_probs[test], [prepared[i] for i in test], params, english)
+        for i, p in zip(test, decided, strict=True):
             predictions[i] = p
         f = evaluate([examples[i] for i in test], [predictions[i] for i in test])
         per_fold[name] = {k: f[k] for k in ("n", "macro_f1", "crisis_recall", "crisis_false_alarm", "crisis_missed")}
