@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import numpy as np
 
-_BITS = 21
-_MASK = (1 << _BITS) - 1
+CHAR_BITS = 21
+CHAR_MASK = (1 << CHAR_BITS) - 1
+_BITS, _MASK = CHAR_BITS, CHAR_MASK
 
 
 def ngram_codes(text: str, sizes: tuple[int, ...] = (1, 2, 3)) -> np.ndarray:
