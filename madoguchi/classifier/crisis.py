@@ -164,7 +164,7 @@ def may_match(text: str, needed: tuple[tuple[str, ...], ...] | None) -> bool:
     holds = text.__contains__
     # A loop, not all() over a generator: the generator cost more than the tests (1.83 against 2.37 us a
     # message over the corpus's candidate pairs).
-    for group in needed:
+    for group in needed:  # noqa: SIM110
         if not any(map(holds, group)):
             return False
     return True
@@ -370,6 +370,10 @@ class Family:
     label: str | None
     lang: str
     examples: tuple[str, ...]
+    # A match makes a crisis whatever the model says (words of suicide, self-harm or sexual violence); the
+    # other families' matches, in all but short messages, count where the model's crisis signal reaches a
+    # floor (model.counted_hits).
+    on_its_own: bool = False
 
 
 @dataclass(slots=True)
@@ -378,6 +382,7 @@ class Hit:
     kind: str | None
     label: str | None
     matched: str
+    on_its_own: bool = False
 
 
 class CrisisRules:
@@ -397,6 +402,7 @@ class CrisisRules:
                     label=None if label in (None, "none") else label,
                     lang=fam.get("lang", "ja"),
                     examples=tuple(fam.get("examples", [])),
+                    on_its_own=bool(fam.get("on_its_own", False)),
                 )
             )
             for p in fam["patterns"]:
@@ -465,7 +471,8 @@ class CrisisRules:
             m = regexes[i].search(text)
             if m:
                 family = families[f]
-                found.setdefault(row, {})[f] = Hit(family.id, family.kind, family.label, m.group(0))
+                hit = Hit(family.id, family.kind, family.label, m.group(0), family.on_its_own)
+                found.setdefault(row, {})[f] = hit
         # Hits in the order of the families in the file.
         return [[seen[f] for f in sorted(seen)] if (seen := found.get(r)) else [] for r in range(len(joined))]
 

@@ -40,6 +40,7 @@ from madoguchi.classifier.model import (
     SIGNAL_HEADS,
     DecisionParams,
     Prepared,
+    counted_hits,
     crisis_signals,
     decide_many,
     prepare_many,
@@ -289,7 +290,7 @@ def tune_thresholds(probs: np.ndarray, Y: np.ndarray) -> np.ndarray:
 
 
 def flagged_without_signal(category_probs: np.ndarray, thresholds: np.ndarray, caught: np.ndarray) -> np.ndarray:
-    """Messages flagged whatever the crisis threshold: a curated expression matched (`caught`), or a crisis
+    """Messages flagged whatever the crisis threshold: a curated expression counted (`caught`), or a crisis
     category passed its own threshold (decide_many's other two ways to a crisis)."""
     return caught | (category_probs[:, _CRISIS_COLUMNS] >= thresholds[_CRISIS_COLUMNS]).any(axis=1)
 
@@ -512,15 +513,19 @@ class Truth:
 
     labels: np.ndarray  # (messages, CATEGORIES), bool
     crisis: np.ndarray
-    caught: np.ndarray  # a curated crisis expression matched
 
     @classmethod
-    def of(cls, examples: list[Example], prepared: list[Prepared]) -> Truth:
-        return cls(
-            label_matrix(examples),
-            np.array([e.crisis for e in examples], dtype=bool),
-            np.array([bool(p.hits) for p in prepared], dtype=bool),
-        )
+    def of(cls, examples: list[Example]) -> Truth:
+        return cls(label_matrix(examples), np.array([e.crisis for e in examples], dtype=bool))
+
+
+def caught_by_expressions(prepared: list[Prepared], signals: np.ndarray) -> np.ndarray:
+    """Which messages a curated crisis expression makes a crisis, given their held-out crisis signals
+    (model.counted_hits: in all but short messages, most expressions count only from a floor of the
+    signal)."""
+    return np.array(
+        [bool(counted_hits(p.hits, float(s), len(p.doc.text))) for p, s in zip(prepared, signals, strict=True)]
+    )
 
 
 def held_out_figures(oof: OutOfFold, prepared: list[Prepared], examples: list[Example], truth: Truth) -> dict:
@@ -528,6 +533,7 @@ def held_out_figures(oof: OutOfFold, prepared: list[Prepared], examples: list[Ex
     on the other folds' held-out scores, never on the messages it is measured on. English messages get their
     keywords' labels, as the shipped model gives them (a fixed list: nothing learnt from the folds)."""
     cat_probs, signals = oof.category_probs(), oof.signals
+    caught = caught_by_expressions(prepared, signals)
     english = KeywordMatcher(load_keywords(), "en")
     predictions: list[Any] = [None] * len(examples)
     per_fold = {}
@@ -535,7 +541,7 @@ def held_out_figures(oof: OutOfFold, prepared: list[Prepared], examples: list[Ex
         inside = np.zeros(len(examples), dtype=bool)
         inside[test] = True
         th = tune_thresholds(cat_probs[~inside], truth.labels[~inside])
-        flagged = flagged_without_signal(cat_probs[~inside], th, truth.caught[~inside])
+        flagged = flagged_without_signal(cat_probs[~inside], th, caught[~inside])
         ct = tune_crisis_threshold(signals[~inside], truth.crisis[~inside], flagged)
         params = DecisionParams(th, ct, (), ())
         decided = decide_many(oof.probs[test], oof.crisis_probs[test], [prepared[i] for i in test], params, english)
@@ -560,10 +566,10 @@ def cross_validate(
     (they cost five more fits and only flatter). `vocabulary` holds the worries' rows and then the intent
     lines'."""
     grouped, heads = out_of_fold(prepared, examples, vocabulary, grouped_folds(examples), final)
-    truth = Truth.of(examples, prepared)
+    truth = Truth.of(examples)
     cat_probs = grouped.category_probs()
     thresholds = tune_thresholds(cat_probs, truth.labels)
-    flagged = flagged_without_signal(cat_probs, thresholds, truth.caught)
+    flagged = flagged_without_signal(cat_probs, thresholds, caught_by_expressions(prepared, grouped.signals))
     out = {
         "thresholds": thresholds,
         "crisis_threshold": tune_crisis_threshold(grouped.signals, truth.crisis, flagged),

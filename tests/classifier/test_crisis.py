@@ -145,3 +145,39 @@ def test_literal_filters_name_what_every_match_holds() -> None:
     assert may_match("i hurt my kid", needed) and not may_match("i hurt my back", needed)
     # Too short to say more than the index does: no filter, every candidate is searched.
     assert _literal_filter(sre_parse.parse("(夫|妻)[^。]{0,10}(怖|こわ)")) is None and may_match("何でも", None)
+
+
+def test_expressions_count_on_their_own_or_with_the_model() -> None:
+    """Words of suicide, self-harm or sexual violence, and any expression in a short message, make a crisis
+    whatever the model says; other expressions in a longer message need the model's signal at the floor."""
+    from madoguchi.classifier.crisis import Hit
+    from madoguchi.classifier.model import EXPRESSION_ALONE_MAX_CHARS, EXPRESSION_SIGNAL_FLOOR, counted_hits
+
+    own = Hit("wish_to_die", "suicide", "suicide_risk", "死にたい", True)
+    other = Hit("danger_now", "other_danger", None, "倒れて", False)
+    long, short = EXPRESSION_ALONE_MAX_CHARS + 1, EXPRESSION_ALONE_MAX_CHARS
+    below, floor = EXPRESSION_SIGNAL_FLOOR - 0.01, EXPRESSION_SIGNAL_FLOOR
+    assert counted_hits([own, other], below, long) == [own]
+    assert counted_hits([other], below, long) == []
+    assert counted_hits([other], below, short) == [other]
+    assert counted_hits([other], floor, long) == [other]
+    assert counted_hits([], 0.9, long) == []
+
+
+def test_the_families_that_count_on_their_own() -> None:
+    on_its_own = {f.id for f in RULES.families if f.on_its_own}
+    assert {"wish_to_die", "self_harm", "method_preparation", "english_suicide", "sexual_violence"} <= on_its_own
+    assert all(f.kind in ("suicide", "sexual_violence") for f in RULES.families if f.on_its_own)
+    assert "unsure_means_crisis" not in on_its_own
+
+
+def test_a_long_message_with_an_expression_the_model_reads_as_safe_is_not_a_crisis(classifier: Classifier) -> None:
+    """And the same expression alone, as a short message, still is one."""
+    from madoguchi.classifier.model import EXPRESSION_SIGNAL_FLOOR
+
+    text = "父が怖くて眠れない"
+    alone = classifier.classify(text)
+    assert alone.crisis and "unsure_means_crisis" in alone.crisis_expressions
+    longer = classifier.classify("ホラー映画の話です。" + text + "って主人公が言う場面、字幕の訳が変じゃないですか")
+    assert longer.crisis_score < EXPRESSION_SIGNAL_FLOOR
+    assert not longer.crisis and not longer.crisis_expressions
