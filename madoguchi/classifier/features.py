@@ -21,9 +21,14 @@ from itertools import chain, repeat
 import numpy as np
 import scipy.sparse as sp
 
-from madoguchi.classifier.ngrams import CHAR_BITS as _CHAR_BITS
-from madoguchi.classifier.ngrams import CHAR_MASK as _CHAR_MASK
-from madoguchi.classifier.ngrams import CodeIndex, UnigramTable, code_to_text, joined_ngram_codes
+from madoguchi.classifier.ngrams import (
+    CHAR_BITS,
+    CHAR_MASK,
+    CodeIndex,
+    UnigramTable,
+    code_to_text,
+    joined_ngram_codes,
+)
 from madoguchi.classifier.normalize import fold_kana, fold_kana_many, normalize_many
 from madoguchi.classifier.tokenizer import PosCensus, get_tokenizer
 
@@ -102,9 +107,9 @@ def _document_frequencies(docs: Sequence[Analyzed]) -> tuple[np.ndarray, np.ndar
     if not by_size:
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
     doc_bits = max(1, len(docs).bit_length())
-    present = np.zeros(_CHAR_MASK + 1, dtype=bool)  # (np.unique hashes, and took 0.6 s here)
+    present = np.zeros(CHAR_MASK + 1, dtype=bool)  # (np.unique hashes, and took 0.6 s here)
     for codes, _ in by_size:
-        present[codes & _CHAR_MASK] = True
+        present[codes & CHAR_MASK] = True
     chars = np.flatnonzero(present)
     rank_bits = max(1, len(chars).bit_length())
     rank_of = np.zeros(int(chars[-1]) + 1 if len(chars) else 1, dtype=np.int64)
@@ -117,13 +122,13 @@ def _document_frequencies(docs: Sequence[Analyzed]) -> tuple[np.ndarray, np.ndar
             raise ValueError("too many distinct characters to pack an n-gram with its message")
         dense = np.zeros(len(codes), dtype=np.int64)
         for k in range(n):  # the characters from the first: code = c1 << 42 | c2 << 21 | c3
-            dense = (dense << rank_bits) | rank_of[(codes >> (_CHAR_BITS * (n - 1 - k))) & _CHAR_MASK]
+            dense = (dense << rank_bits) | rank_of[(codes >> (CHAR_BITS * (n - 1 - k))) & CHAR_MASK]
         grams = _distinct((dense << doc_bits) | doc) >> doc_bits
         starts = np.flatnonzero(np.concatenate([[True], grams[1:] != grams[:-1]]))
         ranks = grams[starts]
         original = np.zeros(len(ranks), dtype=np.int64)
         for k in range(n):
-            original = (original << _CHAR_BITS) | chars[(ranks >> (rank_bits * (n - 1 - k))) & ((1 << rank_bits) - 1)]
+            original = (original << CHAR_BITS) | chars[(ranks >> (rank_bits * (n - 1 - k))) & ((1 << rank_bits) - 1)]
         all_codes.append(original)
         all_counts.append(np.diff(np.append(starts, len(grams))))
     return np.concatenate(all_codes), np.concatenate(all_counts)

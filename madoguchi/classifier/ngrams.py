@@ -13,7 +13,6 @@ import numpy as np
 
 CHAR_BITS = 21
 CHAR_MASK = (1 << CHAR_BITS) - 1
-_BITS, _MASK = CHAR_BITS, CHAR_MASK
 
 
 def ngram_codes(text: str, sizes: tuple[int, ...] = (1, 2, 3)) -> np.ndarray:
@@ -21,11 +20,11 @@ def ngram_codes(text: str, sizes: tuple[int, ...] = (1, 2, 3)) -> np.ndarray:
     a = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32).astype(np.int64)
     parts = [a] if 1 in sizes else []
     if len(a) > 1 and (2 in sizes or 3 in sizes):
-        bi = (a[:-1] << _BITS) | a[1:]
+        bi = (a[:-1] << CHAR_BITS) | a[1:]
         if 2 in sizes:
             parts.append(bi)
         if 3 in sizes and len(a) > 2:
-            parts.append((bi[:-1] << _BITS) | a[2:])
+            parts.append((bi[:-1] << CHAR_BITS) | a[2:])
     if not parts:
         return np.zeros(0, dtype=np.int64)
     return np.concatenate(parts) if len(parts) > 1 else parts[0]
@@ -44,7 +43,7 @@ def joined_ngram_codes(joined: str, sizes: tuple[int, ...]) -> list[tuple[np.nda
         if n > len(a):
             break
         # The n-gram starting at each position (the last n - 1 positions cannot start one).
-        code = (code[: len(a) - n + 1] << _BITS) | a[n - 1 :]
+        code = (code[: len(a) - n + 1] << CHAR_BITS) | a[n - 1 :]
         inside = inside[: len(a) - n + 1] & (a[n - 1 :] != 0)
         if n in sizes:
             out.append((code[inside], text_of[: len(a) - n + 1][inside]))
@@ -54,15 +53,15 @@ def joined_ngram_codes(joined: str, sizes: tuple[int, ...]) -> list[tuple[np.nda
 def code_to_text(code: int) -> str:
     chars = []
     while code:
-        chars.append(chr(code & _MASK))
-        code >>= _BITS
+        chars.append(chr(code & CHAR_MASK))
+        code >>= CHAR_BITS
     return "".join(reversed(chars))
 
 
 def text_to_code(text: str) -> int:
     code = 0
     for ch in text:
-        code = (code << _BITS) | ord(ch)
+        code = (code << CHAR_BITS) | ord(ch)
     return code
 
 
@@ -78,7 +77,7 @@ def lookup(sorted_codes: np.ndarray, codes: np.ndarray) -> tuple[np.ndarray, np.
 
 _SMALL = 4096
 # Every 1-gram code (a code point) is below this, every longer n-gram's code at or above it.
-UNIGRAM_LIMIT = 1 << _BITS
+UNIGRAM_LIMIT = 1 << CHAR_BITS
 
 
 class UnigramTable:
