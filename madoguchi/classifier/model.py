@@ -514,7 +514,14 @@ class Classifier:
         prepared = prepare(text if isinstance(text, str) else "", self.rules)
         terms: list[str] = []
         if label == "crisis" or label in CRISIS_CATEGORIES:
-            terms += [f"「{h.matched}」" for h in prepared.hits if label == "crisis" or h.label == label]
+            # Only the expressions the answer counted (counted_hits): one in a long message the model reads
+            # as safe did not make it a crisis, and a coordinator must not be told that it did.
+            counted = set(self.classify(text).crisis_expressions) if prepared.hits else set()
+            terms += [
+                f"「{h.matched}」"
+                for h in prepared.hits
+                if h.family in counted and (label == "crisis" or h.label == label)
+            ]
         if label != "crisis" and label not in CATEGORIES:
             raise ValueError(f"unknown label {label!r}")
         if prepared.language == "en":

@@ -178,6 +178,10 @@ def test_a_long_message_with_an_expression_the_model_reads_as_safe_is_not_a_cris
     text = "父が怖くて眠れない"
     alone = classifier.classify(text)
     assert alone.crisis and "unsure_means_crisis" in alone.crisis_expressions
-    longer = classifier.classify("ホラー映画の話です。" + text + "って主人公が言う場面、字幕の訳が変じゃないですか")
+    longer_text = "ホラー映画の話です。" + text + "って主人公が言う場面、字幕の訳が変じゃないですか"
+    longer = classifier.classify(longer_text)
     assert longer.crisis_score < EXPRESSION_SIGNAL_FLOOR
     assert not longer.crisis and not longer.crisis_expressions
+    # explain() names the expression only where it counted.
+    assert any("怖くて" in term for term in classifier.explain(text, "crisis"))
+    assert not any("怖くて" in term for term in classifier.explain(longer_text, "crisis"))
