@@ -66,6 +66,25 @@ def test_defuse_cuts_only_the_hard_negative() -> None:
     assert RULES.defuse("母の介護がつらい") is None
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        # 遺産 written in kana had cut いさん out of every おじいさん (kana views fold everything to hiragana).
+        "となりのおじいさん、むすこにたたかれてる",
+        # Asking whether it is domestic violence, or whether to call an ambulance, is asking because it may be.
+        "殴られてないからDVじゃないよね？外出も彼の許可制",
+        "友達が吐いたまま意識がない。救急車呼ぶべき？",
+        "高校生でも自分のお葬式って安く予約できますか",
+        "部活の顧問に竹刀でたたかれる",
+        "練炭どこで買える？キャンプ以外で",
+    ],
+)
+def test_hard_negatives_leave_these_whole(text: str) -> None:
+    from madoguchi.classifier.normalize import normalize
+
+    assert RULES.defuse(normalize(text)) is None
+
+
 def test_crisis_categories_imply_crisis(classifier: Classifier) -> None:
     for text in ["もう生きていたくない", "彼氏に殴られてあざができた"]:
         p = classifier.classify(text)
