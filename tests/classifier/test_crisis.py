@@ -77,6 +77,8 @@ def test_defuse_cuts_only_the_hard_negative() -> None:
         "高校生でも自分のお葬式って安く予約できますか",
         "部活の顧問に竹刀でたたかれる",
         "練炭どこで買える？キャンプ以外で",
+        "致死量ってどのサイトが一番正確？",
+        "休み時間にトイレに閉じ込められて水かけられた",
     ],
 )
 def test_hard_negatives_leave_these_whole(text: str) -> None:
