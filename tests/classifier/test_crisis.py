@@ -79,6 +79,11 @@ def test_defuse_cuts_only_the_hard_negative() -> None:
         "練炭どこで買える？キャンプ以外で",
         "致死量ってどのサイトが一番正確？",
         "休み時間にトイレに閉じ込められて水かけられた",
+        # Kana inside everyday words: しご (死後) in しごと, ほん (本) in ほんとに, ほら (ホラー) said as ほら.
+        "おっと しごと いかない",
+        "ほんとに自殺しようと思ってる",
+        "本当に自殺したい",
+        "ほら、もう死ぬしかないじゃん",
     ],
 )
 def test_hard_negatives_leave_these_whole(text: str) -> None:
