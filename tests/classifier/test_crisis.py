@@ -211,3 +211,14 @@ def test_a_long_message_with_an_expression_the_model_reads_as_safe_is_not_a_cris
     # explain() names the expression only where it counted.
     assert any("怖くて" in term for term in classifier.explain(text, "crisis"))
     assert not any("怖くて" in term for term in classifier.explain(longer_text, "crisis"))
+
+
+@pytest.mark.parametrize(
+    "text", ["ママにはないしょにしてね", "さいしょの日はきんちょうした", "むすこ じへいしょう がっこう どうする"]
+)
+def test_kana_inside_everyday_words_is_no_expression(text: str) -> None:
+    """遺書 in kana is いしょ, which ないしょ (a secret), さいしょ (the first) and じへいしょう (autism) hold."""
+    from madoguchi.classifier.model import prepare
+
+    assert prepare(text, RULES).hits == []
+    assert [h.family for h in prepare("isho kaita. neko no koto dake ga shinpai", RULES).hits] == ["wish_to_die"]
