@@ -214,11 +214,20 @@ def test_a_long_message_with_an_expression_the_model_reads_as_safe_is_not_a_cris
 
 
 @pytest.mark.parametrize(
-    "text", ["ママにはないしょにしてね", "さいしょの日はきんちょうした", "むすこ じへいしょう がっこう どうする"]
+    "text",
+    [
+        "ママにはないしょにしてね",
+        "さいしょの日はきんちょうした",
+        "むすこ じへいしょう がっこう どうする",
+        "ninpu kenshin no ken nakushita. saihakkou dekiru?",
+        "musuko 4sai, mainichi kanshaku, te ni oenai",
+    ],
 )
 def test_kana_inside_everyday_words_is_no_expression(text: str) -> None:
-    """遺書 in kana is いしょ, which ないしょ (a secret), さいしょ (the first) and じへいしょう (autism) hold."""
+    """遺書 in kana is いしょ, which ないしょ (a secret), さいしょ (the first) and じへいしょう (autism) hold;
+    腕を切る is うできる, the end of さいはっこうできる; 痴漢 is ちかん, in まいにちかんしゃく."""
     from madoguchi.classifier.model import prepare
 
     assert prepare(text, RULES).hits == []
     assert [h.family for h in prepare("isho kaita. neko no koto dake ga shinpai", RULES).hits] == ["wish_to_die"]
+    assert [h.family for h in prepare("もう うで きった", RULES).hits] == ["self_harm"]
