@@ -229,5 +229,11 @@ def test_kana_inside_everyday_words_is_no_expression(text: str) -> None:
     from madoguchi.classifier.model import prepare
 
     assert prepare(text, RULES).hits == []
+
+
+def test_kana_expressions_still_match_as_words() -> None:
+    from madoguchi.classifier.model import prepare
+
     assert [h.family for h in prepare("isho kaita. neko no koto dake ga shinpai", RULES).hits] == ["wish_to_die"]
     assert [h.family for h in prepare("もう うで きった", RULES).hits] == ["self_harm"]
+    assert [h.family for h in prepare("うでをきった", RULES).hits] == ["self_harm"]
