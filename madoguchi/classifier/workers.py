@@ -40,7 +40,7 @@ def _keep_freed_memory() -> None:
     mallopt(_M_TRIM_THRESHOLD, 2**31 - 1)
 
 
-def one_thread() -> None:
+def init_worker() -> None:
     """The initializer of every worker."""
     # Each worker has a core: BLAS and OpenMP threads of its own would fight the other worker for it. The
     # intent softmax (L-BFGS, BLAS-bound) took 10.4 s beside a fold against 4.2 s alone.
@@ -63,11 +63,11 @@ def fork_map(fn: Callable[[T], R], tasks: Sequence[T]) -> list[R]:
     """fn over the tasks in forked workers, in order, one task at a time each (so put the biggest first);
     in this process when forking is not safe or not worth it. fn must be a module-level function."""
     if can_fork(len(tasks)):
-        with multiprocessing.get_context("fork").Pool(min(WORKERS, len(tasks)), initializer=one_thread) as pool:
+        with multiprocessing.get_context("fork").Pool(min(WORKERS, len(tasks)), initializer=init_worker) as pool:
             return pool.map(fn, tasks, chunksize=1)
     return [fn(t) for t in tasks]
 
 
 def fork_one() -> Any:
     """A pool of one forked worker, for work beside this process's own (its caller checks can_fork)."""
-    return multiprocessing.get_context("fork").Pool(1, initializer=one_thread)
+    return multiprocessing.get_context("fork").Pool(1, initializer=init_worker)
