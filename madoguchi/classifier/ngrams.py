@@ -76,30 +76,6 @@ def lookup(sorted_codes: np.ndarray, codes: np.ndarray) -> tuple[np.ndarray, np.
 
 
 _SMALL = 4096
-# Every 1-gram code (a code point) is below this, every longer n-gram's code at or above it.
-UNIGRAM_LIMIT = 1 << CHAR_BITS
-
-
-class UnigramTable:
-    """Where each 1-gram code of a code array is, indexed by code point: one gather per code, where the hash
-    table costs a probe and its arithmetic. Char unigrams are a third of a message's n-grams; measured on
-    the corpus (30,000 messages in batches of 1,000), a batch's char n-gram lookups went 4.3 -> 2.5 µs a
-    message. The table runs up to the highest code point in the array (about a megabyte with emoji)."""
-
-    def __init__(self, codes: np.ndarray) -> None:
-        codes = np.asarray(codes, dtype=np.int64)
-        small = np.flatnonzero(codes < UNIGRAM_LIMIT)
-        top = int(codes[small].max()) + 1 if len(small) else 0
-        # One slot more than the highest code point: every code above it is clipped to that slot, which
-        # stays -1 (absent).
-        self._table = np.full(top + 1, -1, dtype=np.int64)
-        self._table[codes[small]] = small
-
-    def get(self, codes: np.ndarray) -> np.ndarray:
-        """Position of each 1-gram code in the array the table was built from, -1 where absent."""
-        return self._table[np.minimum(codes, len(self._table) - 1)]
-
-
 _GOLDEN_SIGNED = np.int64(0x9E3779B97F4A7C15 - (1 << 64))
 
 

@@ -31,13 +31,13 @@ def test_rows_do_not_depend_on_the_batch(classifier: Classifier) -> None:
 
 
 def test_every_occurrence_is_an_entry(classifier: Classifier) -> None:
-    """Raw term frequency: a character seen twice is two entries of its feature, which an explanation (and
-    the sparse product) adds into one."""
+    """Raw term frequency: a character bigram seen twice is two entries of its feature, which an explanation
+    (and the sparse product) adds into one."""
     vectorizer = classifier.vectorizer
-    [doc] = analyze_many(normalize_many(["母の手紙の字"]))
+    [doc] = analyze_many(normalize_many(["母の手紙と母の字"]))
     vals, col, _ = vectorizer.rows([doc])
-    no = vectorizer.feature_names().index("「の」")
-    assert (col == no).sum() == doc.folded.count("の") == 2
+    no = vectorizer.feature_names().index("「母の」")
+    assert (col == no).sum() == doc.folded.count("母の") == 2
     cols, weights = vectorizer.transform_one(doc)
     assert list(cols).count(no) == 1
     assert weights[list(cols).index(no)] == pytest.approx(2 * vals[col == no][0])
@@ -79,17 +79,3 @@ def test_a_batch_matrix_holds_the_rows_the_webhook_scores(classifier: Classifier
     vals, col, indptr = vectorizer.rows(docs)
     summed = sp.csr_matrix((vals, col, indptr), shape=(len(docs), vectorizer.n_features))
     assert np.allclose(summed.toarray(), vectorizer.transform(docs).toarray(), rtol=1e-6, atol=1e-8)
-
-
-def test_char_unigrams_by_code_point_are_the_hash_tables_answers() -> None:
-    """The direct table for char unigrams answers as the hash table over the same codes does, for code points
-    in the vocabulary, absent ones, ones above its highest (emoji, the last plane) and longer n-grams."""
-    from madoguchi.classifier.ngrams import CodeIndex, UnigramTable, ngram_codes
-
-    vocabulary = np.unique(ngram_codes("子どもがこわい😢家賃"))
-    table, index = UnigramTable(vocabulary), CodeIndex(vocabulary)
-    asked = ngram_codes("こわい子ども👍😢𠮷\U0010ffffZ", (1,))
-    assert (table.get(asked) == index.get(asked)).all()
-    assert (table.get(asked) >= 0).sum() == 7  # こ わ い 子 ど も 😢
-    assert (table.get(ngram_codes("こわい", (2, 3))) == -1).all()  # in the vocabulary, but not unigrams
-    assert (UnigramTable(np.zeros(0, dtype=np.int64)).get(asked) == -1).all()

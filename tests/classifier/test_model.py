@@ -93,8 +93,12 @@ def test_odd_input_is_not_an_error(classifier: Classifier, text: str) -> None:
     assert isinstance(p.labels, list)
 
 
-def test_vague_message_is_uncertain(classifier: Classifier) -> None:
-    assert classifier.classify("うーん").uncertain
+@pytest.mark.parametrize("text", ["うーん", "どうしよう", "はぁ", "んー"])
+def test_vague_message_is_not_labelled_with_confidence(classifier: Classifier, text: str) -> None:
+    # The bot then asks a gentle question (uncertain) or answers the opening (an intent, no label).
+    p = classifier.classify(text)
+    assert not p.crisis
+    assert p.uncertain or (p.intent is not None and not p.labels)
 
 
 def test_batch_equals_single(classifier: Classifier) -> None:
