@@ -115,7 +115,11 @@ def baselines_on_folds(examples: list[Example], folds: list[tuple[str, Any]]) ->
     }
 
 
-def run_eval(classifier: Classifier, path: Path, *, baselines: bool = True) -> dict[str, Any]:
+def run_eval(
+    classifier: Classifier, path: Path, *, baselines: bool = True, baseline_train: list[Example] | None = None
+) -> dict[str, Any]:
+    """The model's figures on a labelled file and, with `baselines`, both baselines' on it (the char n-gram
+    baseline trained on `baseline_train`, by default the whole corpus as the model was)."""
     examples, skipped = read_labelled(path)
     if not examples:
         raise ValueError(f"{path}: no labelled lines")
@@ -126,7 +130,7 @@ def run_eval(classifier: Classifier, path: Path, *, baselines: bool = True) -> d
     if baselines:
         result["baselines"] = {
             "keyword": _brief(evaluate(examples, keyword_baseline(texts))),
-            "char_ngram": _brief(evaluate(examples, char_ngram_baseline(texts))),
+            "char_ngram": _brief(evaluate(examples, char_ngram_baseline(texts, train=baseline_train))),
         }
     return result
 

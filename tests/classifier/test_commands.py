@@ -7,7 +7,11 @@ import subprocess
 import sys
 from pathlib import Path
 
-from madoguchi.classifier.evaluation import print_report
+import pytest
+
+from madoguchi.classifier import Classifier
+from madoguchi.classifier.corpus import load_corpus
+from madoguchi.classifier.evaluation import print_report, run_eval
 from madoguchi.classifier.labels import CATEGORIES
 
 
@@ -69,7 +73,7 @@ def test_classify_uses_an_existing_model_without_training(tmp_path: Path, classi
     assert result.returncode == 0 and "training" not in result.stderr
 
 
-def test_eval_json(classifier_var_dir: Path, tmp_path: Path) -> None:
+def _eval_file(tmp_path: Path) -> Path:
     data = tmp_path / "eval.jsonl"
     rows = [
         {"text": "母の介護で疲れています", "labels": ["elderly_care"], "crisis": False},
@@ -77,20 +81,33 @@ def test_eval_json(classifier_var_dir: Path, tmp_path: Path) -> None:
         {"text": "借金が返せない", "labels": ["poverty"], "crisis": False},
     ]
     data.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows) + "\n{broken\n", encoding="utf-8")
-    result = _run(["eval", str(data), "--json"], classifier_var_dir)
-    assert result.returncode == 0, result.stderr
-    report = json.loads(result.stdout)
+    return data
+
+
+def _check_report(report: dict) -> None:
     assert {"per_category", "micro_f1", "macro_f1", "crisis_recall", "crisis_false_alarm"} <= set(report)
     assert set(report["baselines"]) == {"keyword", "char_ngram"}
     assert report["crisis_recall"] == 1.0
     assert report["skipped_lines"] == 1
-    # The text report (eval without --json) renders the same result; one CLI run trains the char n-gram
-    # baseline on the whole corpus, a minute and a half on a slow machine, so it is rendered here.
     out = io.StringIO()
-    print_report(report, out)
+    print_report(report, out)  # what eval prints without --json
     text = out.getvalue()
     assert "macro F1" in text and "keyword" in text and "char_ngram" in text
     assert "1 unreadable lines skipped" in text and "suicide_risk" in text
+
+
+def test_eval_report_with_both_baselines(classifier: Classifier, tmp_path: Path) -> None:
+    # The report eval prints, with the char n-gram baseline trained on a fortieth of the corpus (the CLI
+    # trains it on all of it: a minute and a half on a slow machine; that run is in the slow suite).
+    report = run_eval(classifier, _eval_file(tmp_path), baseline_train=load_corpus().examples[::40])
+    _check_report(report)
+
+
+@pytest.mark.slow
+def test_eval_json(classifier_var_dir: Path, tmp_path: Path) -> None:
+    result = _run(["eval", str(_eval_file(tmp_path)), "--json"], classifier_var_dir)
+    assert result.returncode == 0, result.stderr
+    _check_report(json.loads(result.stdout))
 
 
 def test_eval_of_a_bad_file_is_a_clear_error(classifier_var_dir: Path, tmp_path: Path) -> None:
