@@ -32,9 +32,9 @@ from madoguchi.classifier.normalize import fold_kana, fold_kana_many, normalize_
 from madoguchi.classifier.tokenizer import PosCensus, get_tokenizer
 
 # Character bigrams and trigrams, without unigrams. A lone character says little that its bigrams do not,
-# and unigrams were a third of the char channel's entries, so they cost a third of every fit's passes and
-# of a message's char lookups. At 90,007 worries (writer-grouped folds) 1-3 -> 2-3: macro-F1 0.8099 ->
-# 0.8091, crises missed 656 -> 640 at the same false alarm (9.54 -> 9.55 %), training 77 -> 67 s on a slow
+# and unigrams were a third of the char channel's entries: a share of every fit's passes and a third of a
+# message's char lookups. At 90,007 worries (writer-grouped folds) 1-3 -> 2-3: macro-F1 0.8099 -> 0.8091,
+# crises missed 656 -> 640 at the same false alarm (9.54 -> 9.55 %), training 72-77 -> 58-67 s on a slow
 # machine; kanji-only unigrams in between (0.8095, 652). Earlier, smaller corpora had measured unigrams
 # worth keeping (54,607 worries: 686 -> 698 missed); with four times the writers they no longer are.
 CHAR_NGRAMS = (2, 3)
