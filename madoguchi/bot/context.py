@@ -37,6 +37,8 @@ class HandlerContext:
     deferred_before: bool = False
     # Set by a handler: do not finish the event now, look at it again at this time (coalescing window).
     defer_until: datetime | None = None
+    # With defer_until: how many later events of the resident this handling read (more wakes it at once).
+    defer_seen: int = 0
     # Later stored events of the same resident that this handling read too (deleted with this one).
     consumed_event_ids: list[int] = field(default_factory=list)
     # Bot messages queued through answer() join this conversation's thread.

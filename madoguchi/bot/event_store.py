@@ -107,12 +107,9 @@ def claim(session: Session, *, limit: int = 10, lease: timedelta = LEASE) -> lis
             ),
         ),
     )
-    newer = aliased(WebhookEvent)
-    newer_arrived = exists().where(
-        newer.source_key == WebhookEvent.source_key,
-        newer.id != WebhookEvent.id,
-        newer.received_at > WebhookEvent.deferred_at,
-    )
+    later = aliased(WebhookEvent)
+    waiting_behind = select(func.count(later.id)).where(_behind(later, WebhookEvent)).scalar_subquery()
+    newer_arrived = waiting_behind > func.coalesce(WebhookEvent.deferred_seen, 0)
     due = or_(
         and_(WebhookEvent.status == "pending", WebhookEvent.available_at <= now),
         and_(WebhookEvent.status == "processing", WebhookEvent.locked_until <= now),
@@ -151,8 +148,20 @@ def finish(session: Session, *, event_id: int) -> None:
     session.execute(delete(WebhookEvent).where(WebhookEvent.id == event_id))
 
 
-def defer(session: Session, *, event_id: int, until: datetime) -> None:
-    """Not yet: the event waits (unhandled, not failed) until `until`, or until the resident sends more."""
+def _behind(later: Any, row: Any) -> Any:
+    """`later` is one of the same resident's events still waiting behind `row` (a stored row, or the
+    claim's column for a correlated count)."""
+    return and_(
+        later.source_key == row.source_key,
+        later.id != row.id,
+        later.status == "pending",
+        or_(later.event_ts > row.event_ts, and_(later.event_ts == row.event_ts, later.id > row.id)),
+    )
+
+
+def defer(session: Session, *, event_id: int, until: datetime, seen: int = 0) -> None:
+    """Not yet: the event waits (unhandled, not failed) until `until`, or until more of the resident's
+    events wait behind it than the `seen` its handler read (one stored while it ran counts too)."""
     row = session.get(WebhookEvent, event_id)
     if row is None:
         return
@@ -161,6 +170,7 @@ def defer(session: Session, *, event_id: int, until: datetime) -> None:
     row.locked_until = None
     row.available_at = until
     row.deferred_at = clock.now()
+    row.deferred_seen = seen
     session.flush()
 
 
@@ -177,17 +187,7 @@ def following(session: Session, *, event_id: int) -> list[Following]:
     if row is None:
         return []
     later = session.scalars(
-        select(WebhookEvent)
-        .where(
-            WebhookEvent.source_key == row.source_key,
-            WebhookEvent.id != row.id,
-            WebhookEvent.status == "pending",
-            or_(
-                WebhookEvent.event_ts > row.event_ts,
-                and_(WebhookEvent.event_ts == row.event_ts, WebhookEvent.id > row.id),
-            ),
-        )
-        .order_by(WebhookEvent.event_ts, WebhookEvent.id)
+        select(WebhookEvent).where(_behind(WebhookEvent, row)).order_by(WebhookEvent.event_ts, WebhookEvent.id)
     )
     return [Following(id=r.id, event=json.loads(r.payload), received_at=r.received_at) for r in later]
 

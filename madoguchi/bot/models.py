@@ -69,9 +69,12 @@ class WebhookEvent(Base):
     locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_error: Mapped[str | None] = mapped_column(Text)
     received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
-    # Set while a text waits for the coalescing window (more of the same worry may follow). A newer event
-    # of the same resident stored after this time makes it claimable at once (to read it for a crisis).
+    # Set while a text waits for the coalescing window (more of the same worry may follow).
     deferred_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # How many later events of the resident the deferring handler read. One more waiting than that makes
+    # the event claimable at once (to read it for a crisis). A count, not a time: an event stored while
+    # the handler ran, unseen by it, can carry an arrival time earlier than the deferral.
+    deferred_seen: Mapped[int | None] = mapped_column(Integer)
 
 
 class Message(Base):

@@ -69,7 +69,7 @@ class EventWorker:
                 dispatch(ctx)
                 if ctx.defer_until is not None:
                     # The coalescing window is still open: nothing was answered, the event waits.
-                    event_store.defer(session, event_id=item.id, until=ctx.defer_until)
+                    event_store.defer(session, event_id=item.id, until=ctx.defer_until, seen=ctx.defer_seen)
                 else:
                     event_store.finish(session, event_id=item.id)
                     for later_id in ctx.consumed_event_ids:

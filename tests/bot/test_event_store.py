@@ -103,6 +103,27 @@ def test_a_deferred_event_waits_its_time_unless_the_resident_sends_more(session:
     assert later.event["message"]["text"] == "死にたい"
 
 
+def test_an_event_stored_while_the_handler_ran_wakes_the_deferred_one(session: Session) -> None:
+    # The handler read no later event; one arrived before it deferred (so before the deferral's time).
+    uid = factories.user_id()
+    event_store.store(session, events=[factories.text_event(uid, "すみません", ts=1_000)])
+    [first] = event_store.claim(session)
+    assert event_store.following(session, event_id=first.id) == []
+    event_store.store(session, events=[factories.text_event(uid, "もう死にたい", ts=2_000)])
+    clock.set_source(lambda: first.received_at + timedelta(seconds=5))
+    try:
+        event_store.defer(session, event_id=first.id, until=clock.now() + timedelta(seconds=30), seen=0)
+        [again] = event_store.claim(session)
+    finally:
+        clock.set_source(None)
+    assert again.id == first.id and again.deferred
+    # Read with what it had not seen, then deferred again: nothing newer, so it waits its time.
+    [later] = event_store.following(session, event_id=again.id)
+    event_store.defer(session, event_id=again.id, until=clock.now() + timedelta(seconds=30), seen=1)
+    assert event_store.claim(session) == []
+    assert later.event["message"]["text"] == "もう死にたい"
+
+
 def test_a_deferred_event_is_claimed_when_its_time_comes(session: Session) -> None:
     uid = factories.user_id()
     event_store.store(session, events=[factories.text_event(uid, "あの…", ts=1_000)])

@@ -53,6 +53,7 @@ def handle(ctx: HandlerContext) -> None:
         if not ctx.deferred_before:
             ctx.loading(10)
         ctx.defer_until = newest + window
+        ctx.defer_seen = len(burst) - 1
         return
     ctx.consumed_event_ids = [eid for eid, _ in burst[1:] if eid is not None]
     ctx.use_reply_token_of(burst[-1][1])
