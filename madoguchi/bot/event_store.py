@@ -159,7 +159,7 @@ def _behind(later: Any, row: Any) -> Any:
     )
 
 
-def defer(session: Session, *, event_id: int, until: datetime, seen: int = 0) -> None:
+def defer(session: Session, *, event_id: int, until: datetime, seen: int) -> None:
     """Not yet: the event waits (unhandled, not failed) until `until`, or until more of the resident's
     events wait behind it than the `seen` its handler read (one stored while it ran counts too)."""
     row = session.get(WebhookEvent, event_id)

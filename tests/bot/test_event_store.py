@@ -88,7 +88,7 @@ def test_a_deferred_event_waits_its_time_unless_the_resident_sends_more(session:
     uid = factories.user_id()
     event_store.store(session, events=[factories.text_event(uid, "あの…", ts=1_000)])
     [first] = event_store.claim(session)
-    event_store.defer(session, event_id=first.id, until=clock.now() + timedelta(seconds=30))
+    event_store.defer(session, event_id=first.id, until=clock.now() + timedelta(seconds=30), seen=0)
     # Not due yet, and a deferral is not a failed attempt.
     assert event_store.claim(session) == []
     # More from the same resident: the deferred event is claimable at once (to read the new text for a crisis).
@@ -128,7 +128,7 @@ def test_a_deferred_event_is_claimed_when_its_time_comes(session: Session) -> No
     uid = factories.user_id()
     event_store.store(session, events=[factories.text_event(uid, "あの…", ts=1_000)])
     [first] = event_store.claim(session)
-    event_store.defer(session, event_id=first.id, until=clock.now() + timedelta(seconds=3))
+    event_store.defer(session, event_id=first.id, until=clock.now() + timedelta(seconds=3), seen=0)
     clock.set_source(lambda: first.received_at + timedelta(seconds=10))
     try:
         [again] = event_store.claim(session)
