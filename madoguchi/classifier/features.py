@@ -100,18 +100,20 @@ def _char_ngrams(docs: Sequence[Analyzed]) -> list[tuple[np.ndarray, np.ndarray]
     return joined_ngram_codes("\0".join([d.folded for d in docs]).replace(" ", ""), CHAR_NGRAMS)
 
 
-def _document_frequencies(docs: Sequence[Analyzed]) -> tuple[np.ndarray, np.ndarray]:
-    """Every character n-gram code of the batch (sorted) and how many messages have it, in numpy calls over
-    the joined batch (a np.unique per message was two thirds of fitting the vocabulary).
+def _document_frequencies(
+    by_size: list[tuple[np.ndarray, np.ndarray]], n_docs: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Every character n-gram code of a batch of n_docs messages whose _char_ngrams are `by_size` (sorted),
+    and how many messages have it, in numpy calls over the joined batch (a np.unique per message was two
+    thirds of fitting the vocabulary).
 
     Each (n-gram, message) pair is packed into one int64, the n-gram as its characters' ranks among the
     batch's distinct characters, and the pairs made distinct by a plain sort: a stable argsort of the 12
     million codes and the gathers after it took 2.6 s of training, this 1.5 s. Ranks keep the order of
     the codes, and the orders' codes do not overlap (ngrams.py), so the result comes out sorted."""
-    by_size = _char_ngrams(docs)
     if not by_size:
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
-    doc_bits = max(1, len(docs).bit_length())
+    doc_bits = max(1, n_docs.bit_length())
     present = np.zeros(CHAR_MASK + 1, dtype=bool)  # (np.unique hashes, and took 0.6 s here)
     for n, (codes, _) in zip(CHAR_NGRAMS, by_size, strict=True):
         for k in range(n):
@@ -190,6 +192,20 @@ class Vectorizer:
         return self._n_words + len(self.char_codes)
 
     def fit(self, docs: Sequence[Analyzed], stop_forms: frozenset[str] = frozenset()) -> Vectorizer:
+        self._fit(docs, stop_forms, _char_ngrams(docs))
+        return self
+
+    def fit_occurrences(self, docs: Sequence[Analyzed], stop_forms: frozenset[str] = frozenset()) -> sp.csr_matrix:
+        """fit(docs) and then occurrences(docs), reading the batch's words and char n-grams once for both
+        (each read was about a second of training at 113,707 worries)."""
+        by_size = _char_ngrams(docs)
+        word_ids = self._fit(docs, stop_forms, by_size)
+        return self._counted(self._entries(docs, word_ids, by_size)[0], len(docs))
+
+    def _fit(
+        self, docs: Sequence[Analyzed], stop_forms: frozenset[str], by_size: list[tuple[np.ndarray, np.ndarray]]
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Fit on the batch whose char n-grams are `by_size`; returns its _word_ids in the new vocabulary."""
         n_docs = len(docs)
         self.stop_forms = frozenset(stop_forms)
         wdf: Counter[str] = Counter()
@@ -208,7 +224,7 @@ class Vectorizer:
             bigram_parts.append(_distinct(keys) & ((1 << 40) - 1))
         bigrams, bdf = np.unique(np.concatenate(bigram_parts), return_counts=True)
         self.bigram_codes = bigrams[bdf >= self.min_df].astype(np.int64)
-        codes, cdf = _document_frequencies(docs)
+        codes, cdf = _document_frequencies(by_size, n_docs)
         keep = cdf >= self.min_df
         self.char_codes = codes[keep].astype(np.int64)
         uidf = np.asarray([math.log((1 + n_docs) / (1 + wdf[t])) + 1 for t in words], dtype=np.float32)
@@ -216,7 +232,7 @@ class Vectorizer:
         cidf = (np.log((1 + n_docs) / (1 + cdf[keep])) + 1).astype(np.float32)
         self.idf = np.concatenate([uidf, bidf, cidf])
         self._index()
-        return self
+        return ids, doc
 
     def feature_names(self) -> list[str]:
         words = [""] * len(self.word_vocab)
@@ -249,11 +265,13 @@ class Vectorizer:
 
     def occurrences(self, docs: Sequence[Analyzed]) -> sp.csr_matrix:
         """How many times each feature occurs in each message of a batch (columns sorted within a row)."""
-        parts, _ = self._entries(docs)
+        return self._counted(self._entries(docs)[0], len(docs))
+
+    def _counted(self, parts: list[tuple[np.ndarray, np.ndarray]], n_docs: int) -> sp.csr_matrix:
         cols = np.concatenate([col for col, _ in parts]) if parts else np.zeros(0, dtype=np.int64)
         owner = np.concatenate([doc for _, doc in parts]) if parts else np.zeros(0, dtype=np.int64)
         counts = sp.csr_matrix(
-            (np.ones(len(cols), dtype=np.float32), (owner, cols)), shape=(len(docs), self.n_features)
+            (np.ones(len(cols), dtype=np.float32), (owner, cols)), shape=(n_docs, self.n_features)
         )
         counts.sum_duplicates()
         return counts
@@ -338,13 +356,19 @@ class Vectorizer:
             before += count
         return out_vals, out_col, indptr
 
-    def _entries(self, docs: Sequence[Analyzed]) -> tuple[list[tuple[np.ndarray, np.ndarray]], int]:
-        """Every occurrence of a known feature in a batch, in five parts (word unigrams, word bigrams, char
-        1-, 2-, 3-grams), each as (features, messages) in message order; and how many parts are words."""
+    def _entries(
+        self,
+        docs: Sequence[Analyzed],
+        word_ids: tuple[np.ndarray, np.ndarray] | None = None,
+        by_size: list[tuple[np.ndarray, np.ndarray]] | None = None,
+    ) -> tuple[list[tuple[np.ndarray, np.ndarray]], int]:
+        """Every occurrence of a known feature in a batch, in parts (word unigrams, word bigrams, one per char
+        n-gram order), each as (features, messages) in message order; and how many parts are words. The
+        batch's _word_ids and _char_ngrams when already read."""
         n_uni = len(self.word_vocab)
         parts: list[tuple[np.ndarray, np.ndarray]] = []
         # Word channel: unigrams, and bigrams of neighbouring kept words as integer codes.
-        ids, word_doc = self._word_ids(docs)
+        ids, word_doc = word_ids if word_ids is not None else self._word_ids(docs)
         known = ids >= 0
         parts.append((ids[known], word_doc[known]))
         if WORD_BIGRAMS and len(ids) > 1 and len(self.bigram_codes):
@@ -354,7 +378,8 @@ class Vectorizer:
             parts.append((pos[found] + n_uni, word_doc[:-1][ok][found]))
         n_word_parts = len(parts)
         # Char channel: all messages joined by NUL (normalised text has none); n-grams spanning one dropped.
-        by_size = _char_ngrams(docs)
+        if by_size is None:
+            by_size = _char_ngrams(docs)
         found_at: list[np.ndarray] = []
         if by_size:
             # One hash lookup for every order, then split back into parts (each still in message order).

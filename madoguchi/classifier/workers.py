@@ -8,7 +8,7 @@ import ctypes
 import multiprocessing
 import os
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any, TypeVar
 
 from threadpoolctl import threadpool_limits
@@ -66,6 +66,17 @@ def fork_map(fn: Callable[[T], R], tasks: Sequence[T]) -> list[R]:
         with multiprocessing.get_context("fork").Pool(min(WORKERS, len(tasks)), initializer=init_worker) as pool:
             return pool.map(fn, tasks, chunksize=1)
     return [fn(t) for t in tasks]
+
+
+def fork_imap(fn: Callable[[T], R], tasks: Sequence[T]) -> Iterator[R]:
+    """fork_map's results one by one, in order, as they come: the caller can work on the first ones while
+    the workers run the rest. The workers live until the iterator is exhausted or closed."""
+    if can_fork(len(tasks)):
+        with multiprocessing.get_context("fork").Pool(min(WORKERS, len(tasks)), initializer=init_worker) as pool:
+            yield from pool.imap(fn, tasks, chunksize=1)
+        return
+    for t in tasks:
+        yield fn(t)
 
 
 def fork_one() -> Any:

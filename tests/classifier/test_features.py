@@ -53,8 +53,11 @@ def test_a_narrowed_vocabulary_is_the_one_its_messages_would_make() -> None:
     census = PosCensus()
     docs = analyze_many(normalize_many([e.text for e in load_corpus().examples[::25]]), census)
     stop_forms = census.function_forms()
-    whole = Vectorizer().fit(docs, stop_forms)
-    counts = whole.occurrences(docs)
+    whole = Vectorizer()
+    counts = whole.fit_occurrences(docs, stop_forms)  # training's way: each batch read once for both
+    alone = Vectorizer().fit(docs, stop_forms)
+    assert alone.word_vocab == whole.word_vocab and np.array_equal(alone.idf, whole.idf)
+    assert (alone.occurrences(docs) != counts).nnz == 0
     rows = np.flatnonzero(np.arange(len(docs)) % 4 != 1)  # a quarter held out
     narrowed, keep = whole.narrowed(counts[rows])
     fresh = Vectorizer().fit([docs[i] for i in rows], stop_forms)

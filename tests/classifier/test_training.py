@@ -111,3 +111,21 @@ def test_crisis_threshold_spends_the_false_alarm_budget_on_recall() -> None:
     t_with_others = tune_crisis_threshold(low, crisis, others)
     assert t_with_others > t
     assert ((low[:1000] >= t_with_others) | others[:1000]).sum() <= allowed
+
+
+def test_training_turns_the_garbage_collector_off_and_gives_it_back() -> None:
+    import gc
+
+    from madoguchi.classifier.training import _no_garbage_collection
+
+    assert gc.isenabled()
+    with _no_garbage_collection():
+        assert not gc.isenabled()
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        with _no_garbage_collection():
+            pass
+        assert not gc.isenabled()  # a caller that had it off keeps it off
+    finally:
+        gc.enable()
