@@ -41,8 +41,8 @@ class Corpus:
     digest: str = ""
 
 
-def parse_example(obj: object) -> Example | None:
-    """A labelled line as in dev-examples.jsonl, or None when it is not one."""
+def parse_example(obj: object, source: str = "") -> Example | None:
+    """A labelled line as in dev-examples.jsonl (from the corpus file `source`), or None when it is not one."""
     if not isinstance(obj, dict):
         return None
     text, labels, crisis = obj.get("text"), obj.get("labels"), obj.get("crisis")
@@ -59,6 +59,7 @@ def parse_example(obj: object) -> Example | None:
         crisis=crisis,
         crisis_kinds=tuple(kinds) if crisis else (),
         hard_negative=bool(obj.get("hard_negative")),
+        source=source,
     )
 
 
@@ -91,13 +92,11 @@ def load_corpus(data_dir: Path | None = None) -> Corpus:
                 else:
                     corpus.skipped.append(f"{where}: not an intent line")
                 continue
-            example = parse_example(obj)
+            example = parse_example(obj, path.stem)
             if example is None:
                 corpus.skipped.append(f"{where}: not a labelled line")
                 continue
-            corpus.examples.append(
-                Example(**{**example.__dict__, "source": path.stem})  # type: ignore[arg-type]
-            )
+            corpus.examples.append(example)
     for message in corpus.skipped:
         log.warning("corpus line skipped: %s", message)
     corpus.digest = digest.hexdigest()

@@ -142,6 +142,44 @@ def _document_frequencies(
     return np.concatenate(all_codes), np.concatenate(all_counts)
 
 
+@dataclass
+class CharChannel:
+    """A batch's char channel: the n-gram codes in at least min_df of its messages (sorted), their idf, and
+    the batch's occurrences of them (columns numbered from 0)."""
+
+    codes: np.ndarray
+    idf: np.ndarray
+    counts: sp.csr_matrix
+
+
+def char_channel(docs: Sequence[Analyzed], min_df: int) -> CharChannel:
+    """Vectorizer.fit_occurrences's char half, which needs nothing from the word half (see joined())."""
+    by_size = _char_ngrams(docs)
+    codes, cdf = _document_frequencies(by_size, len(docs))
+    keep = cdf >= min_df
+    kept = codes[keep].astype(np.int64)
+    idf = (np.log((1 + len(docs)) / (1 + cdf[keep])) + 1).astype(np.float32)
+    counts = Vectorizer._counted(_char_entries(CodeIndex(kept), by_size), len(docs), len(kept))
+    return CharChannel(kept, idf, counts)
+
+
+def _char_entries(
+    index: CodeIndex, by_size: list[tuple[np.ndarray, np.ndarray]]
+) -> list[tuple[np.ndarray, np.ndarray]]:
+    """The char channel's parts of Vectorizer._entries (positions in `index`): all messages joined by NUL
+    (normalised text has none), n-grams spanning one dropped; one hash lookup for every order, then split
+    back into parts (each still in message order)."""
+    if not by_size:
+        return []
+    pos = index.get(np.concatenate([c for c, _ in by_size]))
+    found_at = np.split(pos, np.cumsum([len(c) for c, _ in by_size[:-1]]))
+    parts = []
+    for p, (_, doc) in zip(found_at, by_size, strict=True):
+        found = p >= 0
+        parts.append((p[found], doc[found]))
+    return parts
+
+
 def _distinct(values: np.ndarray) -> np.ndarray:
     """The distinct values, sorted. np.unique (numpy 2.4) hashes int64 first and took 1.8 s for the
     corpus's 1.5 million (message, bigram) keys; a sort and a comparison take 0.13 s."""
@@ -191,21 +229,20 @@ class Vectorizer:
     def n_features(self) -> int:
         return self._n_words + len(self.char_codes)
 
-    def fit(self, docs: Sequence[Analyzed], stop_forms: frozenset[str] = frozenset()) -> Vectorizer:
-        self._fit(docs, stop_forms, _char_ngrams(docs))
-        return self
-
     def fit_occurrences(self, docs: Sequence[Analyzed], stop_forms: frozenset[str] = frozenset()) -> sp.csr_matrix:
         """fit(docs) and then occurrences(docs), reading the batch's words and char n-grams once for both
-        (each read was about a second of training at 113,707 worries)."""
-        by_size = _char_ngrams(docs)
-        word_ids = self._fit(docs, stop_forms, by_size)
-        return self._counted(self._entries(docs, word_ids, by_size)[0], len(docs))
+        (each read was about a second of training at 113,707 worries). The two channels are independent
+        until they are joined: training reads them in two processes (char_channel, fit_words, joined)."""
+        chars = char_channel(docs, self.min_df)
+        return self.joined(self.fit_words(docs, stop_forms), chars)
 
-    def _fit(
-        self, docs: Sequence[Analyzed], stop_forms: frozenset[str], by_size: list[tuple[np.ndarray, np.ndarray]]
-    ) -> tuple[np.ndarray, np.ndarray]:
-        """Fit on the batch whose char n-grams are `by_size`; returns its _word_ids in the new vocabulary."""
+    def fit(self, docs: Sequence[Analyzed], stop_forms: frozenset[str] = frozenset()) -> Vectorizer:
+        self.fit_occurrences(docs, stop_forms)
+        return self
+
+    def fit_words(self, docs: Sequence[Analyzed], stop_forms: frozenset[str]) -> sp.csr_matrix:
+        """Fit the word channel (unigrams, then bigrams) on the batch; returns the batch's occurrences of
+        its features (columns numbered from 0) and leaves the char channel empty until joined()."""
         n_docs = len(docs)
         self.stop_forms = frozenset(stop_forms)
         wdf: Counter[str] = Counter()
@@ -213,6 +250,8 @@ class Vectorizer:
             wdf.update(set(d.forms))
         words = sorted(t for t, count in wdf.items() if count >= self.min_df and t not in self.stop_forms)
         self.word_vocab = {t: i for i, t in enumerate(words)}
+        self.bigram_codes = np.zeros(0, dtype=np.int64)
+        self.char_codes = np.zeros(0, dtype=np.int64)
         self._index()
         n_uni = len(words)
         # A bigram seen in min_df messages has both its words in min_df messages: both are in the vocabulary.
@@ -224,15 +263,21 @@ class Vectorizer:
             bigram_parts.append(_distinct(keys) & ((1 << 40) - 1))
         bigrams, bdf = np.unique(np.concatenate(bigram_parts), return_counts=True)
         self.bigram_codes = bigrams[bdf >= self.min_df].astype(np.int64)
-        codes, cdf = _document_frequencies(by_size, n_docs)
-        keep = cdf >= self.min_df
-        self.char_codes = codes[keep].astype(np.int64)
         uidf = np.asarray([math.log((1 + n_docs) / (1 + wdf[t])) + 1 for t in words], dtype=np.float32)
         bidf = (np.log((1 + n_docs) / (1 + bdf[bdf >= self.min_df])) + 1).astype(np.float32)
-        cidf = (np.log((1 + n_docs) / (1 + cdf[keep])) + 1).astype(np.float32)
-        self.idf = np.concatenate([uidf, bidf, cidf])
+        self.idf = np.concatenate([uidf, bidf])
         self._index()
-        return ids, doc
+        return self._counted(self._word_entries(ids, doc), n_docs, self._n_words)
+
+    def joined(self, word_counts: sp.csr_matrix, chars: CharChannel) -> sp.csr_matrix:
+        """Complete a fit_words() vectorizer with the char channel read from the same batch; returns the
+        batch's occurrences of every feature (what occurrences() gives, without reading the batch again)."""
+        self.char_codes = chars.codes
+        self.idf = np.concatenate([self.idf[: self._n_words], chars.idf])
+        self._index()
+        # Both halves are canonical (columns sorted within a row) and every word column precedes every char
+        # column, so the rows side by side are canonical too.
+        return sp.hstack([word_counts, chars.counts], format="csr", dtype=np.float32)
 
     def feature_names(self) -> list[str]:
         words = [""] * len(self.word_vocab)
@@ -265,13 +310,14 @@ class Vectorizer:
 
     def occurrences(self, docs: Sequence[Analyzed]) -> sp.csr_matrix:
         """How many times each feature occurs in each message of a batch (columns sorted within a row)."""
-        return self._counted(self._entries(docs)[0], len(docs))
+        return self._counted(self._entries(docs)[0], len(docs), self.n_features)
 
-    def _counted(self, parts: list[tuple[np.ndarray, np.ndarray]], n_docs: int) -> sp.csr_matrix:
+    @staticmethod
+    def _counted(parts: list[tuple[np.ndarray, np.ndarray]], n_docs: int, n_columns: int) -> sp.csr_matrix:
         cols = np.concatenate([col for col, _ in parts]) if parts else np.zeros(0, dtype=np.int64)
         owner = np.concatenate([doc for _, doc in parts]) if parts else np.zeros(0, dtype=np.int64)
         counts = sp.csr_matrix(
-            (np.ones(len(cols), dtype=np.float32), (owner, cols)), shape=(n_docs, self.n_features)
+            (np.ones(len(cols), dtype=np.float32), (owner, cols)), shape=(n_docs, n_columns)
         )
         counts.sum_duplicates()
         return counts
@@ -356,39 +402,25 @@ class Vectorizer:
             before += count
         return out_vals, out_col, indptr
 
-    def _entries(
-        self,
-        docs: Sequence[Analyzed],
-        word_ids: tuple[np.ndarray, np.ndarray] | None = None,
-        by_size: list[tuple[np.ndarray, np.ndarray]] | None = None,
-    ) -> tuple[list[tuple[np.ndarray, np.ndarray]], int]:
+    def _entries(self, docs: Sequence[Analyzed]) -> tuple[list[tuple[np.ndarray, np.ndarray]], int]:
         """Every occurrence of a known feature in a batch, in parts (word unigrams, word bigrams, one per char
-        n-gram order), each as (features, messages) in message order; and how many parts are words. The
-        batch's _word_ids and _char_ngrams when already read."""
+        n-gram order), each as (features, messages) in message order; and how many parts are words."""
+        words = self._word_entries(*self._word_ids(docs))
+        chars = [(pos + self._n_words, doc) for pos, doc in _char_entries(self._chars, _char_ngrams(docs))]
+        return words + chars, len(words)
+
+    def _word_entries(self, ids: np.ndarray, word_doc: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
+        """The word channel's parts of _entries, from the batch's _word_ids: unigrams, and bigrams of
+        neighbouring kept words as integer codes."""
         n_uni = len(self.word_vocab)
-        parts: list[tuple[np.ndarray, np.ndarray]] = []
-        # Word channel: unigrams, and bigrams of neighbouring kept words as integer codes.
-        ids, word_doc = word_ids if word_ids is not None else self._word_ids(docs)
         known = ids >= 0
-        parts.append((ids[known], word_doc[known]))
+        parts = [(ids[known], word_doc[known])]
         if WORD_BIGRAMS and len(ids) > 1 and len(self.bigram_codes):
             ok = (word_doc[:-1] == word_doc[1:]) & known[:-1] & known[1:]
             pos = self._bigrams.get(ids[:-1][ok] * n_uni + ids[1:][ok])
             found = pos >= 0
             parts.append((pos[found] + n_uni, word_doc[:-1][ok][found]))
-        n_word_parts = len(parts)
-        # Char channel: all messages joined by NUL (normalised text has none); n-grams spanning one dropped.
-        if by_size is None:
-            by_size = _char_ngrams(docs)
-        found_at: list[np.ndarray] = []
-        if by_size:
-            # One hash lookup for every order, then split back into parts (each still in message order).
-            pos = self._chars.get(np.concatenate([c for c, _ in by_size]))
-            found_at = np.split(pos, np.cumsum([len(c) for c, _ in by_size[:-1]]))
-        for p, (_, part) in zip(found_at, by_size, strict=True):
-            found = p >= 0
-            parts.append((p[found] + self._n_words, part[found]))
-        return parts, n_word_parts
+        return parts
 
     def state(self) -> dict:
         return {

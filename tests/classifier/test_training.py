@@ -91,6 +91,29 @@ def test_corpus_read_in_two_workers_as_in_one(monkeypatch: pytest.MonkeyPatch) -
     assert two.function_forms() and two.function_forms() == one.function_forms()
 
 
+def test_vocabulary_read_in_two_processes_as_in_one(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Training reads the char channel in a forked worker beside the words: the same vocabulary, idf and
+    occurrence rows as one process reading both."""
+    from madoguchi.classifier import training
+    from madoguchi.classifier.features import Vectorizer, analyze_many
+    from madoguchi.classifier.normalize import normalize_many
+    from madoguchi.classifier.tokenizer import PosCensus
+
+    census = PosCensus()
+    docs = analyze_many(normalize_many([e.text for e in load_corpus().examples[::40]]), census)
+    stop_forms = census.function_forms()
+    alone = Vectorizer()
+    counts = alone.fit_occurrences(docs, stop_forms)
+    monkeypatch.setattr(training, "PARALLEL_PREPARE_MIN", 10)
+    assert training.can_fork(2)
+    split = training.Vocabulary.read(docs, stop_forms)
+    for key, value in alone.state().items():
+        theirs = split.vectorizer.state()[key]
+        assert np.array_equal(theirs, value) if isinstance(value, np.ndarray) else theirs == value, key
+    assert split.counts.shape == counts.shape and (split.counts != counts).nnz == 0
+    assert split.counts.has_canonical_format
+
+
 def test_crisis_threshold_spends_the_false_alarm_budget_on_recall() -> None:
     from madoguchi.classifier.training import CRISIS_FALSE_ALARM_BUDGET, CRISIS_FLOOR, tune_crisis_threshold
 
