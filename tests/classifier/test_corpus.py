@@ -5,6 +5,8 @@ import math
 import unicodedata
 from collections import Counter
 
+import pytest
+
 from madoguchi.classifier.corpus import CORPUS_DIR, INTENTS_FILE, load_corpus
 from madoguchi.classifier.labels import CATEGORIES, CRISIS_CATEGORIES, CRISIS_KINDS, INTENTS
 from madoguchi.classifier.workers import fork_map
@@ -139,8 +141,11 @@ def test_near_duplicates_in_parts_are_the_whole() -> None:
     assert sorted(near_duplicates(texts, part=0, parts=2) + near_duplicates(texts, part=1, parts=2)) == sorted(whole)
 
 
+@pytest.mark.slow
 def test_no_near_duplicates() -> None:
     # The two halves of the search in two forked processes (the machine has two cores): 66 s -> 32 s.
+    # In `make test-slow` (CI runs both): at 118,507 lines it took 150 s of `make test` on a machine as
+    # slow as session 21's, and writers check their new lines against the corpus before they land.
     global _TEXTS
     _TEXTS = [r["text"] for r in _rows()]
     try:
