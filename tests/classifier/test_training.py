@@ -13,11 +13,11 @@ from madoguchi.classifier.service import ensure_model
 from madoguchi.classifier.training import train
 
 
-def _small_corpus(directory: Path, broken: bool = False) -> Path:
+def _small_corpus(directory: Path, broken: bool = False, every: int = 5) -> Path:
     """Every fifth line of each corpus file (fast to train, still every category)."""
     directory.mkdir(parents=True, exist_ok=True)
     for src in sorted(CORPUS_DIR.glob("*.jsonl")):
-        lines = src.read_text(encoding="utf-8").splitlines()[::5]
+        lines = src.read_text(encoding="utf-8").splitlines()[::every]
         if broken and src.name != "intents.jsonl":
             lines.insert(1, "{not json")
             lines.insert(2, json.dumps({"text": "x", "labels": ["no_such_label"], "crisis": False}))
@@ -44,6 +44,30 @@ def test_same_data_same_model(tmp_path: Path) -> None:
     assert pa["vectorizer"]["word_vocab"] == pb["vectorizer"]["word_vocab"]
     assert meta_a["training_data_sha256"] == meta_b["training_data_sha256"]
     assert meta_a["evaluation"] == meta_b["evaluation"]
+
+
+def test_training_without_workers_gives_the_same_model(tmp_path: Path) -> None:
+    """A server trains in its own process (forking beside its threads is not safe): the folds and heads then
+    run one by one as their results are asked for, and must give the model the forked workers give."""
+    import threading
+
+    data = _small_corpus(tmp_path / "data", every=20)
+    forked, alone = tmp_path / "forked.model", tmp_path / "alone.model"
+    train(data_dir=data, out=forked)
+    release = threading.Event()
+    beside = threading.Thread(target=release.wait)
+    beside.start()
+    try:
+        from madoguchi.classifier.workers import can_fork
+
+        assert not can_fork(2)
+        train(data_dir=data, out=alone)
+    finally:
+        release.set()
+        beside.join()
+    pf, pa = _payload(forked), _payload(alone)
+    assert np.array_equal(pf["weights"], pa["weights"]) and np.array_equal(pf["bias"], pa["bias"])
+    assert pf["thresholds"] == pa["thresholds"] and pf["crisis_threshold"] == pa["crisis_threshold"]
 
 
 def test_broken_lines_are_skipped_with_a_note(tmp_path: Path) -> None:
