@@ -62,15 +62,13 @@ def can_fork(n_tasks: int) -> bool:
 def fork_map(fn: Callable[[T], R], tasks: Sequence[T]) -> list[R]:
     """fn over the tasks in forked workers, in order, one task at a time each (so put the biggest first);
     in this process when forking is not safe or not worth it. fn must be a module-level function."""
-    if can_fork(len(tasks)):
-        with multiprocessing.get_context("fork").Pool(min(WORKERS, len(tasks)), initializer=init_worker) as pool:
-            return pool.map(fn, tasks, chunksize=1)
-    return [fn(t) for t in tasks]
+    return list(fork_imap(fn, tasks))
 
 
 def fork_imap(fn: Callable[[T], R], tasks: Sequence[T]) -> Iterator[R]:
     """fork_map's results one by one, in order, as they come: the caller can work on the first ones while
-    the workers run the rest. The workers live until the iterator is exhausted or closed."""
+    the workers run the rest. The workers live until the iterator is exhausted or closed; without them, each
+    task runs in this process when its result is asked for."""
     if can_fork(len(tasks)):
         with multiprocessing.get_context("fork").Pool(min(WORKERS, len(tasks)), initializer=init_worker) as pool:
             yield from pool.imap(fn, tasks, chunksize=1)
