@@ -159,8 +159,18 @@ def char_channel(docs: Sequence[Analyzed], min_df: int) -> CharChannel:
     keep = cdf >= min_df
     kept = codes[keep].astype(np.int64)
     idf = (np.log((1 + len(docs)) / (1 + cdf[keep])) + 1).astype(np.float32)
-    counts = Vectorizer._counted(_char_entries(CodeIndex(kept), by_size), len(docs), len(kept))
+    counts = _counted(_char_entries(CodeIndex(kept), by_size), len(docs), len(kept))
     return CharChannel(kept, idf, counts)
+
+
+def _counted(parts: list[tuple[np.ndarray, np.ndarray]], n_docs: int, n_columns: int) -> sp.csr_matrix:
+    """Occurrence counts of entry parts (features, messages) as a canonical CSR matrix (columns sorted within
+    a row, each feature once per row)."""
+    cols = np.concatenate([col for col, _ in parts]) if parts else np.zeros(0, dtype=np.int64)
+    owner = np.concatenate([doc for _, doc in parts]) if parts else np.zeros(0, dtype=np.int64)
+    counts = sp.csr_matrix((np.ones(len(cols), dtype=np.float32), (owner, cols)), shape=(n_docs, n_columns))
+    counts.sum_duplicates()
+    return counts
 
 
 def _char_entries(
@@ -267,7 +277,7 @@ class Vectorizer:
         bidf = (np.log((1 + n_docs) / (1 + bdf[bdf >= self.min_df])) + 1).astype(np.float32)
         self.idf = np.concatenate([uidf, bidf])
         self._index()
-        return self._counted(self._word_entries(ids, doc), n_docs, self._n_words)
+        return _counted(self._word_entries(ids, doc), n_docs, self._n_words)
 
     def joined(self, word_counts: sp.csr_matrix, chars: CharChannel) -> sp.csr_matrix:
         """Complete a fit_words() vectorizer with the char channel read from the same batch; returns the
@@ -310,17 +320,7 @@ class Vectorizer:
 
     def occurrences(self, docs: Sequence[Analyzed]) -> sp.csr_matrix:
         """How many times each feature occurs in each message of a batch (columns sorted within a row)."""
-        return self._counted(self._entries(docs)[0], len(docs), self.n_features)
-
-    @staticmethod
-    def _counted(parts: list[tuple[np.ndarray, np.ndarray]], n_docs: int, n_columns: int) -> sp.csr_matrix:
-        cols = np.concatenate([col for col, _ in parts]) if parts else np.zeros(0, dtype=np.int64)
-        owner = np.concatenate([doc for _, doc in parts]) if parts else np.zeros(0, dtype=np.int64)
-        counts = sp.csr_matrix(
-            (np.ones(len(cols), dtype=np.float32), (owner, cols)), shape=(n_docs, n_columns)
-        )
-        counts.sum_duplicates()
-        return counts
+        return _counted(self._entries(docs)[0], len(docs), self.n_features)
 
     def weigh(self, counts: sp.csr_matrix) -> sp.csr_matrix:
         """TF-IDF rows from occurrence counts in this vectorizer's columns, as rows() weighs them: each
