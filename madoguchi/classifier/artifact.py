@@ -17,7 +17,7 @@ from typing import Any
 
 MAGIC = b"MADOGUCHI-CLASSIFIER\n"
 # Bump when the payload layout or the feature extraction changes in a way an old file cannot follow.
-FORMAT_VERSION = 9
+FORMAT_VERSION = 10
 
 
 class ModelError(Exception):

@@ -129,11 +129,12 @@ INTENT_WEIGHT = 4.0
 INTENT_FEATURE_MIN_DF = 10
 
 
-# What each of model.SIGNAL_HEADS learns: every crisis, and the crises of other danger alone. Keyed by
-# the head, so that the fits follow the model's column order whatever it is.
+# What each of model.SIGNAL_HEADS learns: every crisis, the crises of other danger alone, and those of
+# sexual violence alone. Keyed by the head, so that the fits follow the model's column order whatever it is.
 SIGNAL_TARGETS: dict[str, Callable[[Example], bool]] = {
     "crisis": lambda e: e.crisis,
     "danger": lambda e: "other_danger" in e.crisis_kinds,
+    "sexual": lambda e: "sexual_violence" in e.crisis_kinds,
 }
 
 
