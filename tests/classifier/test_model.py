@@ -142,6 +142,23 @@ def test_the_danger_head_reads_an_emergency_the_crisis_head_does_not(classifier:
     assert ordinary[classifier.columns.index("danger")] < 0.2
 
 
+def test_the_sexual_violence_head_reads_what_the_crisis_head_reads_less(classifier: Classifier) -> None:
+    """Sexual violence told only through what it left behind: no curated expression matches and none of the
+    words of hitting or threats are there. The sexual-violence head (crises of that kind only) reads it
+    more surely than the crisis head and carries it into the signal; a break-up is not read as one."""
+    text = "叔父が法事に来ると聞いただけで吐き気がする。子どもの頃のことは誰にも言ってない"
+    probs = classifier._probs(classifier._scores([analyze(text)]))[0]
+    crisis, sexual = probs[classifier.columns.index("crisis")], probs[classifier.columns.index("sexual")]
+    assert sexual > max(crisis, classifier.params.crisis_threshold), (crisis, sexual)
+    p = classifier.classify(text)
+    assert p.crisis and p.crisis_expressions == [] and "sexual_violence" in p.crisis_kinds
+    signal_columns = [*SIGNAL_HEADS, "suicide_risk", "abuse_violence"]
+    top_two = sorted(probs[classifier.columns.index(c)] for c in signal_columns)[-2:]
+    assert sexual in top_two
+    break_up = classifier._probs(classifier._scores([analyze("彼氏と別れた。振られたのは私のほう。毎日泣いてる")]))[0]
+    assert break_up[classifier.columns.index("sexual")] < 0.2
+
+
 def test_a_worry_keeps_its_likeliest_non_crisis_category(classifier: Classifier) -> None:
     """When no category clears its threshold the likeliest one is kept, flagged uncertain; never a crisis one."""
     for text in ["うーん", "なんかもやもやする", "ちょっと聞きたいことがあって"]:
