@@ -1,5 +1,6 @@
 """The classifier's behaviour on whole messages: labels, intents, languages, odd input, explanations."""
 
+import numpy as np
 import pytest
 
 from madoguchi.classifier.features import analyze
@@ -122,41 +123,49 @@ def test_explain_names_the_terms_behind_a_label(classifier: Classifier) -> None:
         classifier.explain(text, "no_such_label")
 
 
-def test_the_danger_head_reads_an_emergency_the_crisis_head_does_not(classifier: Classifier) -> None:
-    """A small child alone and burning with fever: no curated expression, no crisis category, few of the
-    words of other crises. The danger head (crises of other danger only) carries it into the signal."""
-    assert classifier.columns[len(CATEGORIES) : len(CATEGORIES) + len(SIGNAL_HEADS)] == list(SIGNAL_HEADS)
-    text = "子どもが熱で真っ赤なのに親が帰ってこない、まだ3歳"
-    probs = classifier._probs(classifier._scores([analyze(text)]))[0]
-    crisis, danger = probs[classifier.columns.index("crisis")], probs[classifier.columns.index("danger")]
-    assert danger > max(crisis, classifier.params.crisis_threshold), (crisis, danger)
+def _head_probs(classifier: Classifier, text: str) -> np.ndarray:
+    """Every head's probability for one message (categories, signal heads, kinds, intents)."""
+    return classifier._probs(classifier._scores([analyze(text)]))[0]
+
+
+def _top_two_signals(classifier: Classifier, probs: np.ndarray) -> list[float]:
+    """The two highest of the signal heads and crisis categories: the crisis signal is their mean."""
+    signal_columns = [*SIGNAL_HEADS, "suicide_risk", "abuse_violence"]
+    return sorted(probs[classifier.columns.index(c)] for c in signal_columns)[-2:]
+
+
+@pytest.mark.parametrize(
+    ("head", "kind", "text", "ordinary"),
+    [
+        # A small child alone and burning with fever: no crisis category, few of the words of other crises.
+        ("danger", "other_danger", "子どもが熱で真っ赤なのに親が帰ってこない、まだ3歳",
+         "風邪で熱が38度あります。病院どこがいいですか"),
+        # Sexual violence told only through what it left behind: none of the words of hitting or threats.
+        ("sexual", "sexual_violence", "叔父が正月に来ると聞いただけで吐き気がする。子どもの頃のことは誰にも言ってない",
+         "彼氏と別れた。振られたのは私のほう。毎日泣いてる"),
+    ],
+)
+def test_a_signal_head_reads_a_crisis_the_crisis_head_reads_less(
+    classifier: Classifier, head: str, kind: str, text: str, ordinary: str
+) -> None:
+    """A crisis of one kind that no curated expression matches: the head that learns only that kind reads it
+    more surely than the crisis head and carries it into the signal; the ordinary message beside it, which
+    shares its words, is not read as one."""
+    probs = _head_probs(classifier, text)
+    crisis, own = probs[classifier.columns.index("crisis")], probs[classifier.columns.index(head)]
+    assert own > max(crisis, classifier.params.crisis_threshold), (crisis, own)
     p = classifier.classify(text)
-    assert p.crisis and p.crisis_expressions == [] and "other_danger" in p.crisis_kinds
+    assert p.crisis and p.crisis_expressions == [] and kind in p.crisis_kinds
     # The signal is the mean of the two highest of the signal heads and crisis categories.
-    signal_columns = [*SIGNAL_HEADS, "suicide_risk", "abuse_violence"]
-    top_two = sorted(probs[classifier.columns.index(c)] for c in signal_columns)[-2:]
-    assert danger in top_two and p.crisis_score == pytest.approx(sum(top_two) / 2, abs=1e-4)
-    # The terms shown for "crisis" are the danger head's, which raised the signal.
-    assert {"熱", "真っ赤"} & set(classifier.explain(text, "crisis"))
-    ordinary = classifier._probs(classifier._scores([analyze("風邪で熱が38度あります。病院どこがいいですか")]))[0]
-    assert ordinary[classifier.columns.index("danger")] < 0.2
+    top_two = _top_two_signals(classifier, probs)
+    assert own in top_two and p.crisis_score == pytest.approx(sum(top_two) / 2, abs=1e-4)
+    assert _head_probs(classifier, ordinary)[classifier.columns.index(head)] < 0.2
 
 
-def test_the_sexual_violence_head_reads_what_the_crisis_head_reads_less(classifier: Classifier) -> None:
-    """Sexual violence told only through what it left behind: no curated expression matches and none of the
-    words of hitting or threats are there. The sexual-violence head (crises of that kind only) reads it
-    more surely than the crisis head and carries it into the signal; a break-up is not read as one."""
-    text = "叔父が法事に来ると聞いただけで吐き気がする。子どもの頃のことは誰にも言ってない"
-    probs = classifier._probs(classifier._scores([analyze(text)]))[0]
-    crisis, sexual = probs[classifier.columns.index("crisis")], probs[classifier.columns.index("sexual")]
-    assert sexual > max(crisis, classifier.params.crisis_threshold), (crisis, sexual)
-    p = classifier.classify(text)
-    assert p.crisis and p.crisis_expressions == [] and "sexual_violence" in p.crisis_kinds
-    signal_columns = [*SIGNAL_HEADS, "suicide_risk", "abuse_violence"]
-    top_two = sorted(probs[classifier.columns.index(c)] for c in signal_columns)[-2:]
-    assert sexual in top_two
-    break_up = classifier._probs(classifier._scores([analyze("彼氏と別れた。振られたのは私のほう。毎日泣いてる")]))[0]
-    assert break_up[classifier.columns.index("sexual")] < 0.2
+def test_the_terms_shown_for_a_crisis_are_the_highest_signal_heads(classifier: Classifier) -> None:
+    assert classifier.columns[len(CATEGORIES) : len(CATEGORIES) + len(SIGNAL_HEADS)] == list(SIGNAL_HEADS)
+    # The danger head raised this one's signal: its terms are the reason shown.
+    assert {"熱", "真っ赤"} & set(classifier.explain("子どもが熱で真っ赤なのに親が帰ってこない、まだ3歳", "crisis"))
 
 
 def test_a_worry_keeps_its_likeliest_non_crisis_category(classifier: Classifier) -> None:
