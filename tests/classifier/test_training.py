@@ -11,10 +11,11 @@ from madoguchi.classifier import artifact
 from madoguchi.classifier.corpus import CORPUS_DIR, load_corpus
 from madoguchi.classifier.service import ensure_model
 from madoguchi.classifier.training import train
+from madoguchi.classifier.workers import can_fork
 
 
 def _small_corpus(directory: Path, broken: bool = False, every: int = 5) -> Path:
-    """Every fifth line of each corpus file (fast to train, still every category)."""
+    """Every `every`-th line of each corpus file (fast to train, still every category)."""
     directory.mkdir(parents=True, exist_ok=True)
     for src in sorted(CORPUS_DIR.glob("*.jsonl")):
         lines = src.read_text(encoding="utf-8").splitlines()[::every]
@@ -58,8 +59,6 @@ def test_training_without_workers_gives_the_same_model(tmp_path: Path) -> None:
     beside = threading.Thread(target=release.wait)
     beside.start()
     try:
-        from madoguchi.classifier.workers import can_fork
-
         assert not can_fork(2)
         train(data_dir=data, out=alone)
     finally:
