@@ -2,7 +2,7 @@
 
 The word channel makes spelling variants meet (子供/子ども/こども); the char channel survives what Sudachi
 cuts badly: typos, hiragana-only lines, dialect endings, half-words ("ひきこ", "しにた"). Both are TF-IDF
-weighted (raw tf: every occurrence is an entry, see Vectorizer.rows), each channel normalised and scaled,
+weighted (raw tf: every occurrence is an entry, see Vectorizer.weighted_entries), each channel normalised and scaled,
 so one long message does not drown out a short one and neither channel dominates.
 
 The vectorizer is numpy over the whole batch: word unigrams by one dictionary lookup per morpheme, word
@@ -310,7 +310,7 @@ class Vectorizer:
 
     def transform_one(self, a: Analyzed) -> tuple[np.ndarray, np.ndarray]:
         """Sparse row as (indices, values), each feature once (explanations)."""
-        vals, col, _ = self.rows([a])
+        vals, _, col = self.weighted_entries([a])
         unique, where = np.unique(col, return_inverse=True)
         return unique, np.bincount(where, weights=vals).astype(np.float32)
 
@@ -323,7 +323,7 @@ class Vectorizer:
         return _counted(self._entries(docs)[0], len(docs), self.n_features)
 
     def weigh(self, counts: sp.csr_matrix) -> sp.csr_matrix:
-        """TF-IDF rows from occurrence counts in this vectorizer's columns, as rows() weighs them: each
+        """TF-IDF rows from occurrence counts in this vectorizer's columns, as weighted_entries() weighs them: each
         occurrence is an entry of its feature's idf, so a channel's squared norm is the sum of count * idf**2
         (not of the summed value squared)."""
         n_docs = counts.shape[0]
@@ -360,22 +360,27 @@ class Vectorizer:
         v._index()
         return v, keep
 
-    def rows(self, docs: Sequence[Analyzed]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """TF-IDF rows of a batch in CSR form (values, columns, row pointers), with numpy calls per batch
+    def weighted_entries(self, docs: Sequence[Analyzed]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """TF-IDF entries of a batch in COO form (values, messages, columns), with numpy calls per batch
         rather than per message; no scipy object (building one costs more than scoring a message).
 
         Every occurrence of a feature is its own entry (raw term frequency): a sparse product adds them up,
         so nothing has to sort (message, feature) pairs to count them, which had been a quarter of the time.
         Each channel is normalised by the root of its entries' summed squares (an n-gram seen twice counts
         as two). Measured against sublinear tf with the L2 norm of the counted row: the same grouped-fold
-        macro-F1 (0.791), crisis recall (0.910) and false alarm (0.091)."""
+        macro-F1 (0.791), crisis recall (0.910) and false alarm (0.091).
+
+        The entries come part by part (word unigrams, word bigrams, each char n-gram order), each part in
+        message order: a message's entries are in the same order alone and in any batch, so a product that
+        adds them in array order gives the same numbers either way. They are not merged into rows: a COO
+        product needs no row order. Measured on 20,000 corpus messages in batches of 1,000, alternately: scoring
+        16.4-16.5 us a message with the merge (a counting sort in numpy) and a CSR product, 15.0-15.7 us without."""
         n_docs = len(docs)
         parts, n_word_parts = self._entries(docs)
         # Each (message, channel) pair is normalised by the root of its entries' summed squares, taken with
         # bincount, which adds a message's entries in their order whatever else is in the batch (a pairwise
         # sum would round a message differently alone and in a batch).
         values = [self.idf[col] for col, _ in parts]
-        counts = [np.bincount(doc, minlength=n_docs) for _, doc in parts]
         scales = []
         channels = ((slice(0, n_word_parts), self.word_weight), (slice(n_word_parts, None), self.char_weight))
         for channel, weight in channels:
@@ -383,24 +388,15 @@ class Vectorizer:
             for (_, doc), vals in zip(parts[channel], values[channel], strict=True):
                 sums += np.bincount(doc, weights=np.square(vals, dtype=np.float64), minlength=n_docs)
             scales.append((weight / np.sqrt(np.maximum(sums, 1e-24))).astype(np.float32))
-        # Rows in message order, each message's entries part by part: a counting merge of the parts, which
-        # are each in message order already (no sort). One message (the webhook) is its parts joined.
-        indptr = np.zeros(n_docs + 1, dtype=np.int64)
-        np.cumsum(sum(counts), out=indptr[1:])
-        if n_docs == 1:
-            joined_vals = [v * scales[0 if k < n_word_parts else 1][0] for k, v in enumerate(values)]
-            return np.concatenate(joined_vals), np.concatenate([col for col, _ in parts]), indptr
-        total = int(indptr[-1])
-        out_vals = np.empty(total, dtype=np.float32)
-        out_col = np.empty(total, dtype=np.int64)
-        before = indptr[:-1].copy()  # where the next part's entries of each message go
-        for k, ((col, doc), vals, count) in enumerate(zip(parts, values, counts, strict=True)):
-            first = np.cumsum(count) - count  # where each message's entries start within this part
-            dest = (before - first)[doc] + np.arange(len(doc))
-            out_vals[dest] = vals * scales[0 if k < n_word_parts else 1][doc]
-            out_col[dest] = col
-            before += count
-        return out_vals, out_col, indptr
+        scaled = [
+            vals * scales[0 if k < n_word_parts else 1][doc]
+            for k, (vals, (_, doc)) in enumerate(zip(values, parts, strict=True))
+        ]
+        return (
+            np.concatenate(scaled),
+            np.concatenate([doc for _, doc in parts]),
+            np.concatenate([col for col, _ in parts]),
+        )
 
     def _entries(self, docs: Sequence[Analyzed]) -> tuple[list[tuple[np.ndarray, np.ndarray]], int]:
         """Every occurrence of a known feature in a batch, in parts (word unigrams, word bigrams, one per char

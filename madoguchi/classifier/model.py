@@ -488,10 +488,11 @@ class Classifier:
     def _scores(self, docs: list[Analyzed]) -> np.ndarray:
         """Every head's raw score for every message: the TF-IDF rows times the stacked weights (one sparse
         product for any batch size, so one message and a batch give the same numbers)."""
-        vals, col, indptr = self.vectorizer.rows(docs)
-        # 32-bit indices: scipy then keeps them as they are instead of checking and converting them.
-        X = sp.csr_matrix(
-            (vals, col.astype(np.int32), indptr.astype(np.int32)), shape=(len(docs), self.vectorizer.n_features)
+        vals, row, col = self.vectorizer.weighted_entries(docs)
+        # 32-bit indices: scipy then keeps them as they are instead of checking and converting them. The COO
+        # product adds each message's entries in array order, which is the same alone and in a batch.
+        X = sp.coo_matrix(
+            (vals, (row.astype(np.int32), col.astype(np.int32))), shape=(len(docs), self.vectorizer.n_features)
         )
         return np.asarray(X @ self.weights) + self.bias
 

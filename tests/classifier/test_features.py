@@ -35,7 +35,7 @@ def test_every_occurrence_is_an_entry(classifier: Classifier) -> None:
     (and the sparse product) adds into one."""
     vectorizer = classifier.vectorizer
     [doc] = analyze_many(normalize_many(["母の手紙と母の字"]))
-    vals, col, _ = vectorizer.rows([doc])
+    vals, _, col = vectorizer.weighted_entries([doc])
     no = vectorizer.feature_names().index("「母の」")
     assert (col == no).sum() == doc.folded.count("母の") == 2
     cols, weights = vectorizer.transform_one(doc)
@@ -79,6 +79,6 @@ def test_a_batch_matrix_holds_the_rows_the_webhook_scores(classifier: Classifier
 
     vectorizer = classifier.vectorizer
     docs = analyze_many(normalize_many([*TEXTS, "お金がない、お金がない、お金がない"]))
-    vals, col, indptr = vectorizer.rows(docs)
-    summed = sp.csr_matrix((vals, col, indptr), shape=(len(docs), vectorizer.n_features))
+    vals, row, col = vectorizer.weighted_entries(docs)
+    summed = sp.coo_matrix((vals, (row, col)), shape=(len(docs), vectorizer.n_features)).tocsr()
     assert np.allclose(summed.toarray(), vectorizer.transform(docs).toarray(), rtol=1e-6, atol=1e-8)
