@@ -123,6 +123,10 @@ def test_explain_names_the_terms_behind_a_label(classifier: Classifier) -> None:
         classifier.explain(text, "no_such_label")
 
 
+# A small child alone and burning with fever: no crisis category, few of the words of other crises.
+FEVER_ALONE = "子どもが熱で真っ赤なのに親が帰ってこない、まだ3歳"
+
+
 def _head_probs(classifier: Classifier, text: str) -> np.ndarray:
     """Every head's probability for one message (categories, signal heads, kinds, intents)."""
     return classifier._probs(classifier._scores([analyze(text)]))[0]
@@ -137,9 +141,7 @@ def _top_two_signals(classifier: Classifier, probs: np.ndarray) -> list[float]:
 @pytest.mark.parametrize(
     ("head", "kind", "text", "ordinary"),
     [
-        # A small child alone and burning with fever: no crisis category, few of the words of other crises.
-        ("danger", "other_danger", "子どもが熱で真っ赤なのに親が帰ってこない、まだ3歳",
-         "風邪で熱が38度あります。病院どこがいいですか"),
+        ("danger", "other_danger", FEVER_ALONE, "風邪で熱が38度あります。病院どこがいいですか"),
         # Sexual violence told only through what it left behind: none of the words of hitting or threats.
         ("sexual", "sexual_violence", "叔父が正月に来ると聞いただけで吐き気がする。子どもの頃のことは誰にも言ってない",
          "彼氏と別れた。振られたのは私のほう。毎日泣いてる"),
@@ -165,7 +167,7 @@ def test_a_signal_head_reads_a_crisis_the_crisis_head_reads_less(
 def test_the_terms_shown_for_a_crisis_are_the_highest_signal_heads(classifier: Classifier) -> None:
     assert classifier.columns[len(CATEGORIES) : len(CATEGORIES) + len(SIGNAL_HEADS)] == list(SIGNAL_HEADS)
     # The danger head raised this one's signal: its terms are the reason shown.
-    assert {"熱", "真っ赤"} & set(classifier.explain("子どもが熱で真っ赤なのに親が帰ってこない、まだ3歳", "crisis"))
+    assert {"熱", "真っ赤"} & set(classifier.explain(FEVER_ALONE, "crisis"))
 
 
 def test_a_worry_keeps_its_likeliest_non_crisis_category(classifier: Classifier) -> None:
