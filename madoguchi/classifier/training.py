@@ -31,6 +31,7 @@ from madoguchi.classifier import artifact
 from madoguchi.classifier.corpus import Example, load_corpus
 from madoguchi.classifier.crisis import EXPRESSIONS_FILE, CrisisRules
 from madoguchi.classifier.features import (
+    CHAR_MAX_DF_SHARE,
     CHAR_NGRAMS,
     WORD_BIGRAMS,
     Analyzed,
@@ -747,6 +748,7 @@ def _train(
             "split_mode": SPLIT_MODE,
             "dropped_pos": sorted(DROPPED_POS),
             "char_ngrams": list(CHAR_NGRAMS),
+            "char_max_df_share": CHAR_MAX_DF_SHARE,
             "word_bigrams": WORD_BIGRAMS,
             "C": C,
             "groups": GROUPS,

@@ -43,6 +43,21 @@ def test_every_occurrence_is_an_entry(classifier: Classifier) -> None:
     assert weights[list(cols).index(no)] == pytest.approx(2 * vals[col == no][0])
 
 
+def test_the_most_frequent_char_ngrams_are_stopped() -> None:
+    """A char n-gram in more than CHAR_MAX_DF_SHARE of the messages (って) is no feature; one in fewer is."""
+    from madoguchi.classifier.features import CHAR_MAX_DF_SHARE, Vectorizer
+    from madoguchi.classifier.ngrams import text_to_code
+
+    common = [f"{i}回目って言われた" for i in range(40)]
+    rare = ["家賃が払えないって", "家賃が払えないって"]  # 家賃 in 2 of 42 messages: under the share
+    docs = analyze_many(normalize_many(common + rare))
+    assert 2 / len(docs) <= CHAR_MAX_DF_SHARE < 40 / len(docs)
+    v = Vectorizer().fit(docs)
+    names = set(v.feature_names())
+    assert "「って」" not in names and text_to_code("って") in set(v.stop_chars.tolist())
+    assert "「家賃」" in names
+
+
 def test_a_narrowed_vocabulary_is_the_one_its_messages_would_make() -> None:
     """Cross-validation narrows the whole corpus's vocabulary to a fold's messages instead of reading them
     again: the vocabulary, idf and rows must be those a fit on the fold's messages gives."""
@@ -60,8 +75,8 @@ def test_a_narrowed_vocabulary_is_the_one_its_messages_would_make() -> None:
     assert (alone.occurrences(docs) != counts).nnz == 0
     rows = np.flatnonzero(np.arange(len(docs)) % 4 != 1)  # a quarter held out
     narrowed, keep = whole.narrowed(counts[rows])
-    fresh = Vectorizer().fit([docs[i] for i in rows], stop_forms)
-    assert 0 < keep.sum() < whole.n_features
+    fresh = Vectorizer().fit([docs[i] for i in rows], stop_forms, whole.stop_chars)
+    assert 0 < keep.sum() < whole.n_features and len(whole.stop_chars)
     assert narrowed.word_vocab == fresh.word_vocab
     assert np.array_equal(narrowed.bigram_codes, fresh.bigram_codes) and len(fresh.bigram_codes)
     assert np.array_equal(narrowed.char_codes, fresh.char_codes)
