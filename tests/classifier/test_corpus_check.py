@@ -1,0 +1,42 @@
+"""The check a writer runs on a new corpus file: the corpus test's rules, against the real corpus, in seconds."""
+
+import json
+from pathlib import Path
+
+from madoguchi.classifier.corpus import load_corpus
+from madoguchi.classifier.corpus_check import check, main
+
+
+def _write(path: Path, rows: list[dict]) -> Path:
+    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+    return path
+
+
+def test_a_near_copy_of_a_corpus_line_and_a_broken_label_are_named(tmp_path: Path) -> None:
+    existing = next(e for e in load_corpus().examples if len(e.text) > 30)
+    new = _write(tmp_path / "w9999-new.jsonl", [
+        {"text": existing.text + "ね", "labels": list(existing.labels), "crisis": existing.crisis,
+         **({"crisis_kinds": list(existing.crisis_kinds)} if existing.crisis else {})},
+        {"text": "夫に殴られてあざができた。実家に帰りたい", "labels": ["abuse_violence"], "crisis": False},
+        {"text": "ごみ当番の順番で町内会の人ともめて、回覧板が回ってこなくなりました",
+         "labels": ["other"], "crisis": False},
+    ])
+    problems = check([new])
+    assert any(p.startswith("w9999-new.jsonl:1: near-copy of " + existing.source) for p in problems), problems
+    assert any(p.startswith("w9999-new.jsonl:2:") and "crisis true" in p for p in problems), problems
+    assert not any(p.startswith("w9999-new.jsonl:3:") for p in problems), problems
+
+
+def test_files_of_one_round_are_compared_with_each_other(tmp_path: Path) -> None:
+    line = {"text": "回覧板が三週間うちだけ飛ばされてる気がする。町内会に聞くのも気まずい",
+            "labels": ["other"], "crisis": False}
+    mine = _write(tmp_path / "mine.jsonl", [line])
+    round_dir = tmp_path / "round"
+    round_dir.mkdir()
+    _write(round_dir / "theirs.jsonl", [{**line, "text": line["text"] + "です"}])
+    empty = tmp_path / "no-corpus"
+    empty.mkdir()
+    assert check([mine], corpus_dir=empty) == []
+    found = check([mine], corpus_dir=empty, beside=[round_dir / "theirs.jsonl"])
+    assert [p.split(": near-copy of ")[1][:14] for p in found] == ["theirs.jsonl:1"]
+    assert main([str(mine), "--beside", str(round_dir)]) == 1  # against the real corpus too
