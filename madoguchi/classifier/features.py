@@ -348,14 +348,15 @@ class Vectorizer:
         (not of the summed value squared)."""
         n_docs = counts.shape[0]
         col = counts.indices
-        owner = np.repeat(np.arange(n_docs), np.diff(counts.indptr))
+        # Each entry's (message, channel) as one bin, 2 * message + 1 for the char channel: one bincount
+        # adds each bin's squares in entry order, as a bincount per channel did (the same sums to the bit),
+        # without four masked copies of the entries (a third of a fold's work outside its fits).
+        channel_bin = np.repeat(np.arange(0, 2 * n_docs, 2), np.diff(counts.indptr)) + (col >= self._n_words)
         idf = self.idf[col]
         squares = counts.data.astype(np.float64) * np.square(idf, dtype=np.float64)
-        word = col < self._n_words
-        scale = np.empty(len(col), dtype=np.float32)
-        for mask, weight in ((word, self.word_weight), (~word, self.char_weight)):
-            sums = np.bincount(owner[mask], weights=squares[mask], minlength=n_docs)
-            scale[mask] = (weight / np.sqrt(np.maximum(sums, 1e-24))).astype(np.float32)[owner[mask]]
+        sums = np.bincount(channel_bin, weights=squares, minlength=2 * n_docs)
+        weights = np.tile(np.array([self.word_weight, self.char_weight], dtype=np.float64), n_docs)
+        scale = (weights / np.sqrt(np.maximum(sums, 1e-24))).astype(np.float32)[channel_bin]
         return sp.csr_matrix(
             (counts.data * idf * scale, col.copy(), counts.indptr.copy()), shape=counts.shape, dtype=np.float32
         )
