@@ -22,10 +22,10 @@ import unicodedata
 from collections import Counter, defaultdict
 from pathlib import Path
 
-from madoguchi.classifier.corpus import CORPUS_DIR, INTENTS_FILE
+from madoguchi.classifier.corpus import CORPUS_DIR, load_corpus
 from madoguchi.classifier.labels import CATEGORIES, CRISIS_CATEGORIES, CRISIS_KINDS
 
-NEAR_DUPLICATE = 0.7  # as tests/classifier/test_corpus.py
+NEAR_DUPLICATE = 0.7  # what tests/classifier/test_corpus.py holds the whole corpus to
 _KEYS = {"text", "labels", "crisis", "crisis_kinds", "hard_negative"}
 
 
@@ -113,12 +113,7 @@ def check(paths: list[Path], corpus_dir: Path = CORPUS_DIR, beside: list[Path] |
     are left out (a file being revised in place)."""
     beside = [q for q in beside or [] if q.name not in {p.name for p in paths}]
     new = {p.name: _read(p) for p in [*paths, *beside]}
-    corpus = [
-        (p.name, t)
-        for p in sorted(corpus_dir.glob("*.jsonl"))
-        if p.name != INTENTS_FILE and p.name not in new
-        for _, t in _texts(_read(p))
-    ]
+    corpus = [(f"{e.source}.jsonl", e.text) for e in load_corpus(corpus_dir).examples if f"{e.source}.jsonl" not in new]
     index = NearCopies(corpus)
     problems = []
     for p in paths:

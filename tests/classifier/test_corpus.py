@@ -2,16 +2,14 @@
 
 import json
 import math
-import unicodedata
 from collections import Counter
 
 import pytest
 
 from madoguchi.classifier.corpus import CORPUS_DIR, INTENTS_FILE, load_corpus
+from madoguchi.classifier.corpus_check import NEAR_DUPLICATE, bigrams
 from madoguchi.classifier.labels import CATEGORIES, CRISIS_CATEGORIES, CRISIS_KINDS, INTENTS
 from madoguchi.classifier.workers import fork_map
-
-NEAR_DUPLICATE = 0.7  # character-bigram Jaccard similarity
 
 
 def _rows() -> list[dict]:
@@ -50,11 +48,6 @@ def test_size_and_balance() -> None:
     assert sum(bool(r.get("hard_negative")) for r in rows) >= 50
 
 
-def _bigrams(text: str) -> set[str]:
-    t = unicodedata.normalize("NFKC", text).lower().replace(" ", "")
-    return {t[i : i + 2] for i in range(len(t) - 1)} or {t}
-
-
 def near_duplicates(
     texts: list[str], threshold: float = NEAR_DUPLICATE, part: int = 0, parts: int = 1
 ) -> list[tuple[str, str]]:
@@ -72,7 +65,7 @@ def near_duplicates(
 
     With `parts`, every set is indexed but only every parts-th one (from `part`) looks for its earlier
     near-copies, so that the parts can run in separate processes and together find every pair once."""
-    sets = [_bigrams(t) for t in texts]
+    sets = [bigrams(t) for t in texts]
     df = Counter(g for s in sets for g in s)
     rank = {g: r for r, g in enumerate(sorted(df, key=lambda g: (df[g], g)))}  # rarest first
     ordered = [sorted(map(rank.__getitem__, s)) for s in sets]

@@ -34,9 +34,10 @@ def test_files_of_one_round_are_compared_with_each_other(tmp_path: Path) -> None
     round_dir = tmp_path / "round"
     round_dir.mkdir()
     _write(round_dir / "theirs.jsonl", [{**line, "text": line["text"] + "です"}])
-    empty = tmp_path / "no-corpus"
-    empty.mkdir()
-    assert check([mine], corpus_dir=empty) == []
-    found = check([mine], corpus_dir=empty, beside=[round_dir / "theirs.jsonl"])
+    small = tmp_path / "small-corpus"  # a corpus of one unrelated line
+    small.mkdir()
+    _write(small / "w1.jsonl", [{"text": "家賃が払えない", "labels": ["housing"], "crisis": False}])
+    assert check([mine], corpus_dir=small) == []
+    found = check([mine], corpus_dir=small, beside=[round_dir / "theirs.jsonl"])
     assert [p.split(": near-copy of ")[1][:14] for p in found] == ["theirs.jsonl:1"]
     assert main([str(mine), "--beside", str(round_dir)]) == 1  # against the real corpus too
