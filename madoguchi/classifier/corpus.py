@@ -63,6 +63,29 @@ def parse_example(obj: object, source: str = "") -> Example | None:
     )
 
 
+_NOT_JSON = object()
+
+
+def _json_lines(text: str) -> list[tuple[int, object]]:
+    """(line number, parsed value) of every non-blank line, _NOT_JSON for a line that is not JSON. A file is
+    parsed as one JSON array when every line is JSON (one call instead of one per line: a fifth of reading
+    the corpus), line by line otherwise, to name the lines that are not."""
+    numbered = [(n, line) for n, line in enumerate(text.splitlines(), 1) if line.strip()]
+    try:
+        values = json.loads("[" + ",".join(line for _, line in numbered) + "]")
+    except json.JSONDecodeError:
+        values = None
+    if isinstance(values, list) and len(values) == len(numbered):
+        return [(n, v) for (n, _), v in zip(numbered, values, strict=True)]
+    out: list[tuple[int, object]] = []
+    for n, line in numbered:
+        try:
+            out.append((n, json.loads(line)))
+        except json.JSONDecodeError:
+            out.append((n, _NOT_JSON))
+    return out
+
+
 def load_corpus(data_dir: Path | None = None) -> Corpus:
     """Every *.jsonl worry file and intents.jsonl under data_dir; broken lines are skipped with a warning."""
     directory = Path(data_dir) if data_dir else CORPUS_DIR
@@ -75,26 +98,23 @@ def load_corpus(data_dir: Path | None = None) -> Corpus:
         if not path.exists():
             continue
         raw = path.read_bytes()
-        digest.update(path.name.encode() + b"\0" + raw)
-        for n, line in enumerate(raw.decode("utf-8").splitlines(), 1):
-            if not line.strip():
+        # The file's name once, not per line (pathlib's name and stem were a third of reading the corpus).
+        name, stem = path.name, path.stem
+        digest.update(name.encode() + b"\0" + raw)
+        for n, obj in _json_lines(raw.decode("utf-8")):
+            if obj is _NOT_JSON:
+                corpus.skipped.append(f"{name}:{n}: not JSON")
                 continue
-            where = f"{path.name}:{n}"
-            try:
-                obj = json.loads(line)
-            except json.JSONDecodeError:
-                corpus.skipped.append(f"{where}: not JSON")
-                continue
-            if path.name == INTENTS_FILE:
+            if name == INTENTS_FILE:
                 ok = isinstance(obj, dict) and isinstance(obj.get("text"), str) and obj.get("intent") in INTENTS
                 if ok and obj["text"].strip():
                     corpus.intents.append(IntentExample(text=obj["text"], intent=obj["intent"]))
                 else:
-                    corpus.skipped.append(f"{where}: not an intent line")
+                    corpus.skipped.append(f"{name}:{n}: not an intent line")
                 continue
-            example = parse_example(obj, path.stem)
+            example = parse_example(obj, stem)
             if example is None:
-                corpus.skipped.append(f"{where}: not a labelled line")
+                corpus.skipped.append(f"{name}:{n}: not a labelled line")
                 continue
             corpus.examples.append(example)
     for message in corpus.skipped:

@@ -36,6 +36,20 @@ def test_every_line_is_valid() -> None:
     assert {i.intent for i in corpus.intents} == set(INTENTS)
 
 
+def test_a_files_broken_lines_are_named_by_number(tmp_path) -> None:
+    """A file whose lines are all JSON is read in one call; one broken line sends it back to line by line,
+    and each broken line is named with its own number (blank lines counted, not read)."""
+    good = {"text": "家賃が払えない", "labels": ["housing", "poverty"], "crisis": False}
+    lines = [json.dumps(good, ensure_ascii=False), "", "{not json", json.dumps(good | {"text": "眠れない"}), "[1, 2"]
+    (tmp_path / "w1-test.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    (tmp_path / "w2-test.jsonl").write_text("\n".join([lines[0], "", lines[3]]) + "\n", encoding="utf-8")
+    corpus = load_corpus(tmp_path)
+    assert corpus.skipped == ["w1-test.jsonl:3: not JSON", "w1-test.jsonl:5: not JSON"]
+    assert [(e.text, e.source) for e in corpus.examples] == [
+        ("家賃が払えない", "w1-test"), ("眠れない", "w1-test"), ("家賃が払えない", "w2-test"), ("眠れない", "w2-test"),
+    ]
+
+
 def test_size_and_balance() -> None:
     rows = _rows()
     assert len(rows) >= 2500
