@@ -344,14 +344,23 @@ def tune_thresholds(probs: np.ndarray, Y: np.ndarray) -> np.ndarray:
     for j in range(len(CATEGORIES)):
         best = (-1.0, 0.5)
         y = Y[:, j].astype(bool)
-        for t in THRESHOLD_GRID:
-            pred = probs[:, j] >= t
-            tp = int((pred & y).sum())
-            f1 = 2 * tp / max(1, int(pred.sum()) + int(y.sum())) - THRESHOLD_PULL * abs(float(t) - 0.5)
+        # How many messages, and how many of the category's, score at least each threshold: one sort instead
+        # of a pass over the messages per threshold (a third of the held-out figures' time).
+        flagged = _at_least(probs[:, j], THRESHOLD_GRID).tolist()
+        true_flagged = _at_least(probs[y, j], THRESHOLD_GRID).tolist()
+        n_true = int(y.sum())
+        for t, n_pred, tp in zip(THRESHOLD_GRID.tolist(), flagged, true_flagged, strict=True):
+            f1 = 2 * tp / max(1, n_pred + n_true) - THRESHOLD_PULL * abs(t - 0.5)
             if f1 > best[0] + 1e-9:
-                best = (f1, float(t))
+                best = (f1, t)
         out[j] = best[1]
     return out
+
+
+def _at_least(scores: np.ndarray, thresholds: np.ndarray) -> np.ndarray:
+    """How many of the scores are >= each threshold (compared as float64, as numpy compares them)."""
+    ordered = np.sort(scores.astype(np.float64))
+    return len(ordered) - np.searchsorted(ordered, thresholds, side="left")
 
 
 def flagged_without_signal(category_probs: np.ndarray, thresholds: np.ndarray, caught: np.ndarray) -> np.ndarray:

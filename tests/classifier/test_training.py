@@ -228,3 +228,37 @@ def test_heads_fitted_on_columns_renumbered_by_frequency_are_the_same_heads() ->
     weights, renumbered_bias = training._logistic(renumbered, y)
     assert np.allclose(weights[position], plain, atol=1e-6) and abs(renumbered_bias - bias) < 1e-6
     assert not np.allclose(weights, plain, atol=1e-3)  # renumbered, the weights do come out in another order
+
+
+def test_thresholds_are_those_with_the_best_pulled_f1() -> None:
+    """tune_thresholds counts each threshold's flags from one sort: the thresholds must be those a plain pass
+    over the messages per threshold picks (ties on the grid included, the first best kept)."""
+    from madoguchi.classifier import training
+    from madoguchi.classifier.labels import CATEGORIES
+
+    def by_passes(probs: np.ndarray, Y: np.ndarray) -> list[float]:
+        out = []
+        for j in range(len(CATEGORIES)):
+            best = (-1.0, 0.5)
+            for t in training.THRESHOLD_GRID:
+                pred = probs[:, j] >= t
+                f1 = 2 * int((pred & Y[:, j]).sum()) / max(1, int(pred.sum()) + int(Y[:, j].sum()))
+                f1 -= training.THRESHOLD_PULL * abs(float(t) - 0.5)
+                if f1 > best[0] + 1e-9:
+                    best = (f1, float(t))
+            out.append(best[1])
+        return out
+
+    rng = np.random.default_rng(7)
+    moved = 0
+    for trial in range(30):
+        n = int(rng.integers(1, 2000))
+        Y = rng.random((n, len(CATEGORIES))) < rng.random(len(CATEGORIES)) * 0.3
+        probs = np.clip(Y * rng.random(Y.shape) * 0.8 + rng.random(Y.shape) * 0.5, 0, 1)
+        if trial % 2:
+            probs = np.round(probs * 40) / 40  # scores exactly on the grid's steps
+        probs = probs.astype(np.float32)
+        tuned = training.tune_thresholds(probs, Y)
+        assert tuned.tolist() == np.float32(by_passes(probs, Y)).tolist()
+        moved += int((tuned != 0.5).sum())
+    assert moved  # the data moves thresholds away from 0.5, so the comparison means something
