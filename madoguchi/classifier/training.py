@@ -82,7 +82,7 @@ GROUPS = 4
 # still more at the same false alarm (201 / 219 at 9.5 %): the mean is less sure of a crisis than a fit on
 # every message. So the crisis heads (the crisis categories, the signal heads, the crisis kinds) are fitted
 # on every message, and only the categories that decide which resources a message gets are averaged. With
-# the second quarter held out that way: macro-F1 0.8131 -> 0.8138, the same crises caught and false alarms
+# the third quarter held out that way: macro-F1 0.8131 -> 0.8138, the same crises caught and false alarms
 # (230 missed, 8.41 %). It spares 12 of training's 91 fits, the biggest ones (a sixth of the fitting).
 AVERAGED = tuple(j for j, c in enumerate(CATEGORIES) if c not in CRISIS_CATEGORIES)
 # A file is a crisis writer's when this share of it is crisis: those are dealt first, one per group, so that
@@ -474,7 +474,7 @@ KEY_COUNT_EVERY = 4
 
 @dataclass
 class FoldResult:
-    """A fold's held-out scores, and its category and signal heads in the whole vocabulary's columns."""
+    """A fold's held-out scores, and its heads of AVERAGED in the whole vocabulary's columns."""
 
     probs: np.ndarray  # the held-out messages as written
     crisis_probs: np.ndarray  # the held-out messages with hard negatives cut out
@@ -635,8 +635,8 @@ def out_of_fold(
 ) -> tuple[OutOfFold, Callable[[], Heads | None]]:
     """Each fold's model scores the messages it did not see. With `final`, the final model is made too: the
     heads of AVERAGED are the folds' averaged (averaged_heads), and its own fits (the crisis heads, the intent
-    softmax and the crisis kinds) run in the same two workers after the folds. The held-out scores come back as soon
-    as the folds are done, with a function that waits for the final model's fits (so that this process works
+    softmax and the crisis kinds) run in the same two workers after the folds. The held-out scores come back as
+    soon as the folds are done, with a function that waits for the final model's fits (so that this process works
     on the scores meanwhile). Call it once, or the workers are left running."""
     n = len(examples)
     width = KIND_START
