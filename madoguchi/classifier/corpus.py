@@ -63,13 +63,13 @@ def parse_example(obj: object, source: str = "") -> Example | None:
     )
 
 
-_NOT_JSON = object()
+NOT_JSON = object()
 
 
-def _json_lines(text: str) -> list[tuple[int, object]]:
-    """(line number, parsed value) of every non-blank line, _NOT_JSON for a line that is not JSON. A file is
-    parsed as one JSON array when every line is JSON (one call instead of one per line: a fifth of reading
-    the corpus), line by line otherwise, to name the lines that are not."""
+def json_lines(text: str) -> list[tuple[int, object]]:
+    """(line number, parsed value) of every non-blank line of a JSON Lines text, NOT_JSON for a line that is
+    not JSON. The text is parsed as one JSON array when every line is JSON (one call instead of one per line:
+    a fifth of reading the corpus), line by line otherwise, to name the lines that are not."""
     numbered = [(n, line) for n, line in enumerate(text.splitlines(), 1) if line.strip()]
     try:
         values = json.loads("[" + ",".join(line for _, line in numbered) + "]")
@@ -82,7 +82,7 @@ def _json_lines(text: str) -> list[tuple[int, object]]:
         try:
             out.append((n, json.loads(line)))
         except json.JSONDecodeError:
-            out.append((n, _NOT_JSON))
+            out.append((n, NOT_JSON))
     return out
 
 
@@ -101,8 +101,8 @@ def load_corpus(data_dir: Path | None = None) -> Corpus:
         # The file's name once, not per line (pathlib's name and stem were a third of reading the corpus).
         name, stem = path.name, path.stem
         digest.update(name.encode() + b"\0" + raw)
-        for n, obj in _json_lines(raw.decode("utf-8")):
-            if obj is _NOT_JSON:
+        for n, obj in json_lines(raw.decode("utf-8")):
+            if obj is NOT_JSON:
                 corpus.skipped.append(f"{name}:{n}: not JSON")
                 continue
             if name == INTENTS_FILE:

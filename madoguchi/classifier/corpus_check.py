@@ -15,14 +15,13 @@ revise. Exit code 0 when every file is clean. See data/WRITING-BRIEF.md.
 from __future__ import annotations
 
 import argparse
-import json
 import math
 import sys
 import unicodedata
 from collections import Counter, defaultdict
 from pathlib import Path
 
-from madoguchi.classifier.corpus import CORPUS_DIR, load_corpus
+from madoguchi.classifier.corpus import CORPUS_DIR, NOT_JSON, json_lines, load_corpus
 from madoguchi.classifier.labels import CATEGORIES, CRISIS_CATEGORIES, CRISIS_KINDS
 
 NEAR_DUPLICATE = 0.7  # what tests/classifier/test_corpus.py holds the whole corpus to
@@ -93,14 +92,7 @@ def _similar(a: frozenset[str], b: frozenset[str]) -> bool:
 
 
 def _read(path: Path) -> list[tuple[int, object]]:
-    rows: list[tuple[int, object]] = []
-    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-        if line.strip():
-            try:
-                rows.append((n, json.loads(line)))
-            except json.JSONDecodeError:
-                rows.append((n, None))
-    return rows
+    return json_lines(path.read_text(encoding="utf-8"))
 
 
 def _texts(rows: list[tuple[int, object]]) -> list[tuple[int, str]]:
@@ -119,7 +111,8 @@ def check(paths: list[Path], corpus_dir: Path = CORPUS_DIR, beside: list[Path] |
     for p in paths:
         rows = new[p.name]
         for n, row in rows:
-            problems += [f"{p.name}:{n}: {what}" for what in (line_problems(row) if row is not None else ["not JSON"])]
+            found = line_problems(row) if row is not NOT_JSON else ["not JSON"]
+            problems += [f"{p.name}:{n}: {what}" for what in found]
         others = NearCopies(
             [(f"{q.name}:{m}", t) for q in [*paths, *beside] if q.name != p.name for m, t in _texts(new[q.name])]
         )
