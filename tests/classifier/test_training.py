@@ -179,11 +179,10 @@ def test_training_turns_the_garbage_collector_off_and_gives_it_back() -> None:
 
 def test_a_folds_heads_in_the_whole_vocabulary_score_as_the_fold_did(monkeypatch: pytest.MonkeyPatch) -> None:
     """The final model's non-crisis category heads are the folds' averaged in the whole vocabulary's columns:
-    mapped there, a
-    fold's heads must give its held-out messages the scores the fold gave them through its own narrowed
-    vectorizer. Compared on the features the fold kept (one the fold never saw would also change a message's
-    norm), the two differ only by the idf of the norms: a thousandth. Weights 1.3 times too large differ by
-    three hundredths, weights on the wrong columns by a tenth."""
+    mapped there, a fold's heads must give its held-out messages the scores the fold gave them through its
+    own narrowed vectorizer. Compared on the features the fold kept (one the fold never saw would also change
+    a message's norm), the two differ only by the idf of the norms: a thousandth. Weights 1.3 times too large
+    differ by three hundredths, weights on the wrong columns by a tenth."""
     from madoguchi.classifier import training
     from madoguchi.classifier.crisis import CrisisRules
     from madoguchi.classifier.model import prepare_many
