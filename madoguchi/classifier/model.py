@@ -243,9 +243,11 @@ def decide_many(
     if params.kinds:
         named = kind_block.astype(np.float64) >= KIND_THRESHOLD  # float64: the threshold is a Python float
         kind_bits = (named.astype(np.int64) << np.arange(len(params.kinds), dtype=np.int64)).sum(axis=1).tolist()
-        likeliest = kind_block.argmax(axis=1).tolist()
+        # Each row's kind heads from the likeliest down, as one integer (3 bits a head, the likeliest lowest).
+        ranked = np.argsort(-kind_block, axis=1, kind="stable").astype(np.int64)
+        kind_order = (ranked << (3 * np.arange(len(params.kinds), dtype=np.int64))).sum(axis=1).tolist()
     else:
-        kind_bits = likeliest = [0] * n_rows
+        kind_bits = kind_order = [0] * n_rows
     # English keywords for the batch's English messages at once (see KeywordMatcher.match_many).
     english_found: dict[int, list[str]] = {}
     if english is not None:
@@ -253,7 +255,7 @@ def decide_many(
         english_found = dict(zip(rows, english.match_many([prepared[i].doc.text for i in rows]), strict=True))
     row = _RowValues(
         values, masks, score_rows, signal_values, rounded_signals, tops, confident, best_intents, model_intent,
-        kind_bits, likeliest, params, english, english_found, {}, {},
+        kind_bits, kind_order, params, english, english_found, {}, {},
     )
     if n_rows < _FAST_PATH_ROWS:
         # A message or two (the webhook): the batch arrays of the fast path would cost more than they save.
@@ -316,14 +318,22 @@ def counted_hits(hits: list[Hit], signal: float, length: int) -> list[Hit]:
     return [h for h in hits if h.on_its_own]
 
 
-def _kind_names(hit_kinds: list[str], suicide_label: bool, named: list[str], likeliest: str | None) -> list[str]:
-    """The crisis kinds an answer names, in order: the crisis expressions' kinds, "suicide" when the
-    suicide_risk label is on, the kinds whose head reached KIND_THRESHOLD; else the likeliest kind, else
-    other_danger (one rule for _decide_row and the fast path)."""
-    names = hit_kinds + (["suicide"] if suicide_label else []) + named
-    if not names and likeliest is not None:
-        names.append(likeliest)
-    return list(dict.fromkeys(names)) if names else ["other_danger"]
+def _kind_names(hit_kinds: list[str], suicide_label: bool, named: list[str], by_likelihood: list[str]) -> list[str]:
+    """The crisis kinds an answer names, first the one its lines should lead with (one rule for _decide_row
+    and the fast path): the kinds the message says in words (its crisis expressions' kinds, "suicide" when
+    the suicide_risk label is on), then the other kinds whose head reached KIND_THRESHOLD, each group from
+    the likeliest kind head down; else the likeliest kind, else other_danger.
+
+    The heads order each group because the expressions' families come in the file's order: in
+    彼氏に殴られた。もう家に帰りたくない, "家に帰りたくない" (a child's words, child_abuse) came before "殴られた"
+    (domestic_violence), and the answer put the child abuse line first for a woman hit by her boyfriend."""
+    said = set(hit_kinds) | ({"suicide"} if suicide_label else set())
+    rank = {k: r for r, k in enumerate(by_likelihood)}
+    names = sorted(said, key=lambda k: (rank.get(k, len(rank)), k))
+    names += [k for k in sorted(named, key=rank.__getitem__) if k not in said]
+    if not names and by_likelihood:
+        names.append(by_likelihood[0])
+    return names or ["other_danger"]
 
 
 def _labels_of(mask: int, cache: dict[int, tuple[str, ...]]) -> tuple[str, ...]:
@@ -335,15 +345,15 @@ def _labels_of(mask: int, cache: dict[int, tuple[str, ...]]) -> tuple[str, ...]:
 
 
 def _kinds_of(row: _RowValues, i: int, hit_kinds: list[str], suicide_label: bool) -> tuple[str, ...]:
-    """_kind_names for row i from the batch's kind-head bits; each distinct answer built once per batch."""
-    key = (tuple(hit_kinds), suicide_label, row.kind_bits[i], row.likeliest[i])
+    """_kind_names for row i from the batch's kind-head bits and order; each distinct answer built once per
+    batch."""
+    key = (tuple(hit_kinds), suicide_label, row.kind_bits[i], row.kind_order[i])
     answer = row.kind_answers.get(key)
     if answer is None:
         kinds = row.params.kinds
         named = [k for j, k in enumerate(kinds) if row.kind_bits[i] >> j & 1]
-        answer = row.kind_answers[key] = tuple(
-            _kind_names(list(hit_kinds), suicide_label, named, kinds[row.likeliest[i]] if kinds else None)
-        )
+        by_likelihood = [kinds[row.kind_order[i] >> 3 * r & 7] for r in range(len(kinds))]
+        answer = row.kind_answers[key] = tuple(_kind_names(list(hit_kinds), suicide_label, named, by_likelihood))
     return answer
 
 
@@ -361,7 +371,7 @@ class _RowValues:
     best_intents: np.ndarray
     model_intent: np.ndarray
     kind_bits: list[int]  # bit j: kind head j reached KIND_THRESHOLD
-    likeliest: list[int]  # the kind head with the highest probability
+    kind_order: list[int]  # the kind heads from the likeliest down, 3 bits each (the likeliest lowest)
     params: DecisionParams
     english: KeywordMatcher | None
     english_found: dict[int, list[str]]  # the English keywords' categories, by row

@@ -8,7 +8,8 @@ Order of the answer:
 1. For a crisis: the crisis lines serving the crisis kinds (lines marked 全般 serve every
    kind and are the only ones when the kind is unknown; with no kinds given, a
    suicide_risk score means the kind "suicide"): open now first, then 24-hour lines,
-   then lines for that very kind before general ones, then priority.
+   then lines for that very kind before general ones, then lines for the kind named
+   first before those for the next, then priority.
 2. Then resources of the matched categories (or whose keywords appear in the message):
    the resident's area before city-wide before national; open now before "varies" before
    closed; then relevance (the classifier's scores of the matched categories plus a boost
@@ -285,7 +286,13 @@ def search(
             if not specific and "general" not in view.crisis_kinds:
                 continue
             state = snap.is_open(i, local)
-            key = (_open_rank(state), not view.hours.always_open, not specific, -view.priority, view.reading, view.code)
+            # Among lines equally reachable, those for the kind named first (the classifier names the kind
+            # its answer should lead with first): a woman hit by her husband reads DV相談＋ before 189.
+            first_kind = min((kinds.index(k) for k in specific), default=len(kinds))
+            key = (
+                _open_rank(state), not view.hours.always_open, not specific, first_kind, -view.priority, view.reading,
+                view.code,
+            )
             ranked.append((key, i, state, specific))
         ranked.sort()
         for _key, i, state, specific in ranked:

@@ -642,6 +642,17 @@ def test_a_crisis_before_consent_is_kept_for_the_coordinator_and_the_resident_is
     r.nothing_more()
 
 
+def test_a_woman_beaten_by_her_husband_reads_the_dv_line_before_the_child_abuse_line(town: BotServer) -> None:
+    """"帰れない" also reads as a child's words, so the answer carries 189 too; the DV line leads."""
+    r = Resident(town)
+    r.say("夫に毎晩なぐられてる。こわくて家に帰れない")
+    _, lines, plain = r.next(3)
+    numbers = plain["text"]
+    assert "0120-279-889" in numbers and "189" in numbers
+    assert numbers.index("0120-279-889") < numbers.index("189")
+    assert text_of(lines).index("DV相談＋") < text_of(lines).index("児童相談所")
+
+
 def test_a_tap_after_the_fragments_ends_the_window_at_once(town_30s: BotServer) -> None:
     r = consented(town_30s)
     r.say("家賃が払えません")

@@ -5,7 +5,7 @@ import pytest
 
 from madoguchi.classifier.features import analyze
 from madoguchi.classifier.labels import CATEGORIES
-from madoguchi.classifier.model import SIGNAL_HEADS, Classifier, Prediction
+from madoguchi.classifier.model import SIGNAL_HEADS, Classifier, Prediction, _kind_names
 
 
 def test_prediction_shape(classifier: Classifier) -> None:
@@ -110,6 +110,35 @@ def test_batch_equals_single(classifier: Classifier) -> None:
         assert (batch.labels, batch.crisis, batch.crisis_kinds, batch.intent) == (
             single.labels, single.crisis, single.crisis_kinds, single.intent
         )
+
+
+def test_crisis_kinds_lead_with_the_likeliest_said_kind() -> None:
+    """The kinds said in words come first, the likeliest head first among them; kinds only the heads name
+    follow, also likeliest first; with none, the likeliest head's kind; with no heads, other_danger."""
+    by_likelihood = ["domestic_violence", "child_abuse", "elder_abuse", "suicide", "sexual_violence", "other_danger"]
+    assert _kind_names(["child_abuse", "domestic_violence"], False, [], by_likelihood) == [
+        "domestic_violence", "child_abuse"]  # fmt: skip
+    assert _kind_names(["child_abuse"], True, ["elder_abuse", "domestic_violence"], by_likelihood) == [
+        "child_abuse", "suicide", "domestic_violence", "elder_abuse"]  # fmt: skip
+    assert _kind_names([], False, [], by_likelihood) == ["domestic_violence"]
+    assert _kind_names([], False, [], []) == ["other_danger"]
+
+
+def test_a_woman_hit_by_her_boyfriend_gets_the_dv_lines_first(classifier: Classifier) -> None:
+    """"家に帰りたくない" is also a child's words (a child_abuse expression) and came first in the file's order."""
+    p = classifier.classify("彼氏に殴られた。もう家に帰りたくない")
+    assert p.crisis and p.crisis_kinds[0] == "domestic_violence" and "child_abuse" in p.crisis_kinds
+
+
+def test_crisis_kinds_in_a_batch_equal_single(classifier: Classifier) -> None:
+    """A batch large enough for decide_many's fast path orders each message's kinds as a message alone does."""
+    texts = [FEVER_ALONE, "彼氏に殴られた。もう家に帰りたくない", "父に毎晩なぐられてる。こわくて家に帰れない",
+             "母が毎日ぶつ。ご飯もくれない", "しにたい", "夫に殴られて、もう死にたい", "家賃が払えない",
+             "叔父が正月に来ると聞いただけで吐き気がする。子どもの頃のことは誰にも言ってない",
+             "こんにちは"]  # fmt: skip
+    batch = classifier.classify_many(texts)
+    assert [p.crisis_kinds for p in batch] == [classifier.classify(t).crisis_kinds for t in texts]
+    assert sum(bool(p.crisis_kinds) for p in batch) >= 6
 
 
 def test_explain_names_the_terms_behind_a_label(classifier: Classifier) -> None:

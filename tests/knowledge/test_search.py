@@ -34,6 +34,20 @@ def test_crisis_lines_for_the_kind_and_general_ones(session: Session) -> None:
     assert results[0].open_now is True
 
 
+def test_lines_for_the_kind_named_first_come_first(session: Session) -> None:
+    """Two kinds named (a woman hit by her husband may be read as a child too): among lines equally open and
+    round the clock, the first kind's lead, whatever the other line's priority."""
+    _crisis_lines(session)
+    make_resource(session, code="CHILD-FIRST", categories=["abuse_violence"], crisis_kinds=["child_abuse"],
+                  scope="national", hours="24時間", priority=90)  # fmt: skip
+    dv_first = search(session, categories={"abuse_violence": 0.9}, crisis_kinds=("domestic_violence", "child_abuse"),
+                      at=NIGHT, tz=TZ)  # fmt: skip
+    assert codes(dv_first, "crisis") == ["DV24", "CHILD-FIRST", "CHILD", "GENERAL"]
+    child_first = search(session, categories={"abuse_violence": 0.9},
+                         crisis_kinds=("child_abuse", "domestic_violence"), at=NIGHT, tz=TZ)  # fmt: skip
+    assert codes(child_first, "crisis") == ["CHILD-FIRST", "CHILD", "DV24", "GENERAL"]
+
+
 def test_general_lines_when_the_kind_is_unknown(session: Session) -> None:
     _crisis_lines(session)
     for kinds in (("nonsense",), ()):
