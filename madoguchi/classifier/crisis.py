@@ -409,6 +409,8 @@ class CrisisRules:
                 patterns.append(_compile_pattern(p))
                 self._family_of.append(i)
         self._patterns = PatternSet(patterns, key_counts)
+        # The families read in messages of a language the classifier does not read (lang: other).
+        self.other_language_families = frozenset(f.id for f in self.families if f.lang == "other")
         negatives = spec.get("hard_negatives", {})
         self.hard_negative_examples = tuple(negatives.get("examples", []))
         self._negatives = PatternSet([_compile_pattern(p) for p in negatives.get("patterns", [])], key_counts)

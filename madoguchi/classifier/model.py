@@ -137,8 +137,12 @@ def prepare_many(raws: list[str], rules: CrisisRules, census: PosCensus | None =
             for v, d, c in zip(views, docs, crisis_docs, strict=True)
         ]
     )
+    # A language not read keeps only the hits of the families written for it (a Japanese or English pattern
+    # met inside Spanish is chance).
+    foreign = rules.other_language_families
     return [
-        Prepared(lang, d, c, h if lang != "other" else [])  # language, doc, crisis_doc, hits
+        # language, doc, crisis_doc, hits
+        Prepared(lang, d, c, h if lang != "other" else [x for x in h if x.family in foreign])
         for lang, d, c, h in zip(languages, docs, crisis_docs, hits, strict=True)
     ]
 
@@ -386,7 +390,16 @@ def _decide_row(i: int, prep: Prepared, row: _RowValues) -> Prediction:
     text = prep.doc.text
     hits = counted_hits(prep.hits, float(row.signals[i]), len(text))
     if language == "other" or not text:
-        return Prediction([], dict.fromkeys(CATEGORIES, 0.0), False, [], 0.0, None, language, True)
+        # Every expression counts in a language not read: the model's signal there reads nothing.
+        hits = prep.hits if language == "other" else []
+        if not hits:
+            return Prediction([], dict.fromkeys(CATEGORIES, 0.0), False, [], 0.0, None, language, True)
+        # A crisis said in a language not read (crisis_expressions.yml, lang: other): its expressions alone
+        # decide, and name the kind; the model's heads read nothing here.
+        labels = [c for c in CATEGORIES if any(h.label == c for h in hits)]
+        scores = {c: 1.0 if c in labels else 0.0 for c in CATEGORIES}
+        kinds = _kind_names([h.kind for h in hits if h.kind], "suicide_risk" in labels, [], [])
+        return Prediction(labels, scores, True, kinds, 1.0, None, language, False, [h.family for h in hits])
     intent = None
     intent_rules = params.intent_rules
     if row.model_intent[i] and len(text) <= INTENT_MAX_CHARS:

@@ -273,6 +273,16 @@ def test_an_unreadable_language_gets_no_guess_but_lines_and_a_person(town: BotSe
     assert r.conversation().labels == []
 
 
+def test_a_wish_to_die_in_a_language_not_read_gets_the_crisis_lines_at_once(town: BotServer) -> None:
+    """Vietnamese is not read, but its words for wanting to die are: crisis lines first, a person alerted."""
+    r = consented(town)
+    r.say("tôi muốn chết")
+    _, lines, plain = r.next(3)
+    assert lines["type"] == "flex"
+    assert "0120-279-338" in plain["text"]  # よりそいホットライン, which also guides in foreign languages
+    assert r.conversation().crisis
+
+
 # --- crisis ----------------------------------------------------------------------------------
 
 def test_crisis_on_duty_first_answer_is_words_and_lines_and_a_person_soon(town: BotServer) -> None:
