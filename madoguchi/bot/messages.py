@@ -263,6 +263,16 @@ def crisis_words(kinds: list[str]) -> str:
     return CRISIS_WORDS["general"]
 
 
+def crisis_in_simple_words() -> str:
+    """For a crisis written in English or a language the bot does not read: the rest of the answer is in
+    Japanese, so what to do now is said again in simple Japanese and English."""
+    return (
+        "メッセージは とどいています。あぶない ときは すぐ 110（けいさつ）か 119（きゅうきゅう）へ。\n"
+        "We got your message. If you are in danger now, call 110 (police) or 119 (ambulance). "
+        "Yorisoi Hotline 0120-279-338 (24 hours, free) can help in other languages."
+    )
+
+
 def crisis_emergency() -> str:
     return "いま危険なときは、すぐに 110（警察）か 119（救急）に電話してください。"
 

@@ -277,7 +277,8 @@ def test_a_wish_to_die_in_a_language_not_read_gets_the_crisis_lines_at_once(town
     """Vietnamese is not read, but its words for wanting to die are: crisis lines first, a person alerted."""
     r = consented(town)
     r.say("tôi muốn chết")
-    _, lines, plain = r.next(3)
+    first, lines, plain = r.next(3)
+    assert "We got your message" in first["text"] and "110" in first["text"]
     assert lines["type"] == "flex"
     assert "0120-279-338" in plain["text"]  # よりそいホットライン, which also guides in foreign languages
     assert r.conversation().crisis
@@ -291,6 +292,7 @@ def test_crisis_on_duty_first_answer_is_words_and_lines_and_a_person_soon(town: 
         r.say("もう死にたい")
         first, lines, plain = r.next(3)
     assert "心配" in first["text"] and "相談員がお返事します" in first["text"]
+    assert "We got your message" not in first["text"]  # the English line is for messages not in Japanese
     assert lines["type"] == "flex"
     tel = [a["uri"] for a in buttons(lines) if a["type"] == "uri" and a["uri"].startswith("tel:")]
     assert "tel:0120279338" in tel  # よりそいホットライン, 24 hours

@@ -41,6 +41,8 @@ def respond(ctx: HandlerContext, conv: Conversation, prediction: Prediction) -> 
                                  + f"\n{say.crisis_emergency()}")])
         return
     first = [words]
+    if prediction.language != "ja":
+        first.append(say.crisis_in_simple_words())
     if not consented(ctx):
         first.append(say.crisis_kept_note())
     if duty.is_on_duty(now, settings=ctx.settings):
