@@ -331,9 +331,10 @@ def _kind_names(hit_kinds: list[str], suicide_label: bool, named: list[str], by_
     The heads order each group because the expressions' families come in the file's order: in
     彼氏に殴られた。もう家に帰りたくない, "家に帰りたくない" (a child's words, child_abuse) came before "殴られた"
     (domestic_violence), and the answer put the child abuse line first for a woman hit by her boyfriend."""
-    said = set(hit_kinds) | ({"suicide"} if suicide_label else set())
+    said = list(dict.fromkeys(hit_kinds + (["suicide"] if suicide_label else [])))
     rank = {k: r for r, k in enumerate(by_likelihood)}
-    names = sorted(said, key=lambda k: (rank.get(k, len(rank)), k))
+    # Stable: without heads (a model without kinds) the expressions' order stands.
+    names = sorted(said, key=lambda k: rank.get(k, len(rank)))
     names += [k for k in sorted(named, key=rank.__getitem__) if k not in said]
     if not names and by_likelihood:
         names.append(by_likelihood[0])

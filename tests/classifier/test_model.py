@@ -121,6 +121,7 @@ def test_crisis_kinds_lead_with_the_likeliest_said_kind() -> None:
     assert _kind_names(["child_abuse"], True, ["elder_abuse", "domestic_violence"], by_likelihood) == [
         "child_abuse", "suicide", "domestic_violence", "elder_abuse"]  # fmt: skip
     assert _kind_names([], False, [], by_likelihood) == ["domestic_violence"]
+    assert _kind_names(["elder_abuse", "child_abuse"], True, [], []) == ["elder_abuse", "child_abuse", "suicide"]
     assert _kind_names([], False, [], []) == ["other_danger"]
 
 
