@@ -92,6 +92,24 @@ def test_hard_negatives_leave_these_whole(text: str) -> None:
     assert RULES.defuse(normalize(text)) is None
 
 
+@pytest.mark.parametrize(
+    ("text", "self_harm"),
+    [
+        ("カッターで腕を切った", True),
+        ("夜中にコンパスで足を刺してしまう", True),
+        # かった is also every past tense, あし every あした, き every きっと.
+        ("よかったで、あしたはきっと晴れるって", False),
+        ("安かったで、足がきれいに見える靴", False),
+    ],
+)
+def test_a_tool_against_the_body_is_read_only_as_that(text: str, self_harm: bool) -> None:
+    from madoguchi.classifier.crisis import rule_view
+    from madoguchi.classifier.normalize import normalize
+
+    families = {h.family for h in RULES.match(rule_view(normalize(text)))}
+    assert ("self_harm" in families) is self_harm, families
+
+
 def test_crisis_categories_imply_crisis(classifier: Classifier) -> None:
     for text in ["もう生きていたくない", "彼氏に殴られてあざができた"]:
         p = classifier.classify(text)
