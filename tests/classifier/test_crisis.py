@@ -93,21 +93,27 @@ def test_hard_negatives_leave_these_whole(text: str) -> None:
 
 
 @pytest.mark.parametrize(
-    ("text", "self_harm"),
+    ("text", "family", "matches"),
     [
-        ("カッターで腕を切った", True),
-        ("夜中にコンパスで足を刺してしまう", True),
+        ("カッターで腕を切った", "self_harm", True),
+        ("夜中にコンパスで足を刺してしまう", "self_harm", True),
         # かった is also every past tense, あし every あした, き every きっと.
-        ("よかったで、あしたはきっと晴れるって", False),
-        ("安かったで、足がきれいに見える靴", False),
+        ("よかったで、あしたはきっと晴れるって", "self_harm", False),
+        ("安かったで、足がきれいに見える靴", "self_harm", False),
+        ("血を見ないと眠れない", "self_harm", True),
+        ("ともだちをみないとおちつかない", "self_harm", False),
+        ("我想死", "other_languages_suicide", True),
+        ("予想死亡率が上がったって", "other_languages_suicide", False),
+        ("toi muon chet", "other_languages_suicide", True),
     ],
 )
-def test_a_tool_against_the_body_is_read_only_as_that(text: str, self_harm: bool) -> None:
+def test_expressions_read_only_what_they_mean(text: str, family: str, matches: bool) -> None:
+    """Kana and kanji inside everyday words: each new pattern against the look-alike it must not read."""
     from madoguchi.classifier.crisis import rule_view
     from madoguchi.classifier.normalize import normalize
 
     families = {h.family for h in RULES.match(rule_view(normalize(text)))}
-    assert ("self_harm" in families) is self_harm, families
+    assert (family in families) is matches, families
 
 
 def test_crisis_categories_imply_crisis(classifier: Classifier) -> None:
