@@ -9,17 +9,29 @@ from pathlib import Path
 
 
 def _cmd_train(args: argparse.Namespace) -> int:
-    from madoguchi.classifier.service import default_model_path, model_is_usable, supervisor_examples
+    from madoguchi.classifier.service import (
+        default_model_path,
+        model_is_current,
+        model_is_usable,
+        supervisor_examples,
+    )
     from madoguchi.classifier.training import train
 
     out = Path(args.out) if args.out else default_model_path()
-    if args.if_missing and model_is_usable(out):
-        print(f"classifier model already at {out}", file=sys.stderr)
-        return 0
+    data = Path(args.data) if args.data else None
     # With a database configured, supervisors' accepted examples join the corpus (seam: none yet).
     extra = supervisor_examples()
+    if args.if_missing and model_is_usable(out):
+        if model_is_current(out, data, extra):
+            print(f"classifier model already at {out}", file=sys.stderr)
+            return 0
+        print(
+            f"classifier model at {out} was trained on other data (the corpus, crisis expressions or keywords "
+            "changed since): training it again",
+            file=sys.stderr,
+        )
     meta = train(
-        data_dir=Path(args.data) if args.data else None,
+        data_dir=data,
         out=out,
         extra_examples=extra,
         with_random_folds=args.random_folds,
@@ -117,7 +129,9 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     train = sub.add_parser("train", help="train the classifier from the corpus")
     train.add_argument("--data", help="corpus directory (default: the corpus in the package)")
     train.add_argument("--out", help="model file (default: var/models/classifier.madoguchi-model)")
-    train.add_argument("--if-missing", action="store_true", help="do nothing when a usable model exists")
+    train.add_argument(
+        "--if-missing", action="store_true", help="do nothing when a usable model trained on the current data exists"
+    )
     train.add_argument(
         "--random-folds", action="store_true", help="also report shuffled 5-fold figures (five more fits)"
     )

@@ -86,17 +86,28 @@ def json_lines(text: str) -> list[tuple[int, object]]:
     return out
 
 
+def _corpus_files(directory: Path) -> list[Path]:
+    """The worry files in name order, then intents.jsonl when there is one."""
+    files = sorted(p for p in directory.glob("*.jsonl") if p.name != INTENTS_FILE)
+    if not files:
+        raise FileNotFoundError(f"no training corpus (*.jsonl) in {directory}")
+    return [p for p in [*files, directory / INTENTS_FILE] if p.exists()]
+
+
+def corpus_digest(data_dir: Path | None = None) -> str:
+    """load_corpus(data_dir).digest without parsing the files (whether a model was trained on them)."""
+    digest = hashlib.sha256()
+    for path in _corpus_files(Path(data_dir) if data_dir else CORPUS_DIR):
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
+
+
 def load_corpus(data_dir: Path | None = None) -> Corpus:
     """Every *.jsonl worry file and intents.jsonl under data_dir; broken lines are skipped with a warning."""
     directory = Path(data_dir) if data_dir else CORPUS_DIR
     corpus = Corpus()
     digest = hashlib.sha256()
-    files = sorted(p for p in directory.glob("*.jsonl") if p.name != INTENTS_FILE)
-    if not files:
-        raise FileNotFoundError(f"no training corpus (*.jsonl) in {directory}")
-    for path in [*files, directory / INTENTS_FILE]:
-        if not path.exists():
-            continue
+    for path in _corpus_files(directory):
         raw = path.read_bytes()
         # The file's name once, not per line (pathlib's name and stem were a third of reading the corpus).
         name, stem = path.name, path.stem

@@ -8,7 +8,7 @@ import threading
 from pathlib import Path
 
 from madoguchi.classifier.artifact import ModelError, read_metadata
-from madoguchi.classifier.corpus import Example
+from madoguchi.classifier.corpus import Example, corpus_digest
 from madoguchi.classifier.model import Classifier
 
 log = logging.getLogger(__name__)
@@ -30,6 +30,18 @@ def model_is_usable(path: Path) -> bool:
     except (OSError, ModelError):
         return False
     return True
+
+
+def model_is_current(path: Path, data_dir: Path | None = None, extra_examples: list[Example] | None = None) -> bool:
+    """Usable, and trained on the data as it is now: after an update brings new corpus lines or crisis
+    expressions, a model trained before it still loads, but carries the old expressions."""
+    from madoguchi.classifier.training import data_digest
+
+    try:
+        recorded = read_metadata(path).get("training_data_sha256")
+    except (OSError, ModelError):
+        return False
+    return recorded == data_digest(corpus_digest(data_dir), extra_examples)
 
 
 def supervisor_examples() -> list[Example]:

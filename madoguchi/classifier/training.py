@@ -758,6 +758,17 @@ def _no_garbage_collection() -> Iterator[None]:
             gc.enable()
 
 
+def data_digest(corpus_digest: str, extra_examples: list[Example] | None = None) -> str:
+    """The training data's hash a model records: the corpus files, and the curated expressions and keywords,
+    which are training inputs too (the model carries them), and any extra examples."""
+    digest = hashlib.sha256(corpus_digest.encode())
+    for path in (EXPRESSIONS_FILE, INTENT_EXPRESSIONS_FILE, KEYWORDS_FILE):
+        digest.update(path.read_bytes())
+    if extra_examples:
+        digest.update(repr([(e.text, e.labels, e.crisis, e.crisis_kinds) for e in extra_examples]).encode())
+    return digest.hexdigest()
+
+
 def train(
     *,
     data_dir: Path | None = None,
@@ -797,13 +808,7 @@ def _train(
     heads = cv["heads"]
     columns = [*CATEGORIES, *SIGNAL_HEADS, *(f"kind:{k}" for k in heads.kinds), *(f"intent:{i}" for i in heads.intents)]
     trained_at = dt.datetime.now(dt.UTC).replace(microsecond=0)
-    # The curated expressions and keywords are training inputs too: they are part of the data hash.
-    digest = hashlib.sha256(corpus.digest.encode())
-    for path in (EXPRESSIONS_FILE, INTENT_EXPRESSIONS_FILE, KEYWORDS_FILE):
-        digest.update(path.read_bytes())
-    if extra_examples:
-        digest.update(repr([(e.text, e.labels, e.crisis, e.crisis_kinds) for e in extra_examples]).encode())
-    data_hash = digest.hexdigest()
+    data_hash = data_digest(corpus.digest, extra_examples)
     metadata = {
         "version": trained_at.strftime("%Y%m%d%H%M%S") + "-" + data_hash[:8],
         "trained_at": trained_at.isoformat(),

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from madoguchi.classifier import Classifier
-from madoguchi.classifier.corpus import load_corpus
+from madoguchi.classifier import Classifier, artifact
+from madoguchi.classifier.corpus import CORPUS_DIR, load_corpus
 from madoguchi.classifier.evaluation import print_report, run_eval
 from madoguchi.classifier.labels import CATEGORIES
 
@@ -130,3 +130,23 @@ def test_training_on_a_folder_that_is_not_there_is_a_clear_error(tmp_path: Path)
 def test_train_if_missing_keeps_a_usable_model(classifier_var_dir: Path) -> None:
     result = _run(["train", "--if-missing"], classifier_var_dir)
     assert result.returncode == 0 and "already" in result.stderr
+
+
+def test_train_if_missing_trains_again_a_model_of_other_data(classifier_var_dir: Path, tmp_path: Path) -> None:
+    """After an update brings new corpus lines or crisis expressions, the model trained before it still loads
+    but carries the old expressions: `make run` (train --if-missing) trains it again, once."""
+    var = tmp_path / "var"
+    (var / "models").mkdir(parents=True)
+    model = var / "models" / "classifier.madoguchi-model"
+    model.write_bytes((classifier_var_dir / "models" / "classifier.madoguchi-model").read_bytes())
+    data = tmp_path / "data"
+    data.mkdir()
+    for src in sorted(CORPUS_DIR.glob("*.jsonl")):  # every 40th line: other data, and fast to train
+        (data / src.name).write_text("\n".join(src.read_text(encoding="utf-8").splitlines()[::40]) + "\n",
+                                     encoding="utf-8")  # fmt: skip
+    first = _run(["train", "--if-missing", "--data", str(data)], var)
+    assert first.returncode == 0, first.stderr
+    assert "trained on other data" in first.stderr and "trained classifier" in first.stderr
+    assert artifact.read_metadata(model)["n_examples"] == len(load_corpus(data).examples)
+    second = _run(["train", "--if-missing", "--data", str(data)], var)
+    assert second.returncode == 0 and "already" in second.stderr

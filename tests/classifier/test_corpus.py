@@ -6,7 +6,7 @@ from collections import Counter
 
 import pytest
 
-from madoguchi.classifier.corpus import CORPUS_DIR, INTENTS_FILE, load_corpus
+from madoguchi.classifier.corpus import CORPUS_DIR, INTENTS_FILE, corpus_digest, load_corpus
 from madoguchi.classifier.corpus_check import NEAR_DUPLICATE, bigrams
 from madoguchi.classifier.labels import CATEGORIES, CRISIS_CATEGORIES, CRISIS_KINDS, INTENTS
 from madoguchi.classifier.workers import fork_map
@@ -34,6 +34,12 @@ def test_every_line_is_valid() -> None:
         if row["crisis"]:
             assert row["crisis_kinds"] and set(row["crisis_kinds"]) <= set(CRISIS_KINDS)
     assert {i.intent for i in corpus.intents} == set(INTENTS)
+
+
+def test_the_corpus_digest_without_parsing_is_the_loaded_one(tmp_path) -> None:
+    assert corpus_digest() == load_corpus().digest
+    (tmp_path / "a.jsonl").write_text('{"text": "x", "labels": ["other"], "crisis": false}\n', encoding="utf-8")
+    assert corpus_digest(tmp_path) == load_corpus(tmp_path).digest != corpus_digest()
 
 
 def test_a_files_broken_lines_are_named_by_number(tmp_path) -> None:
