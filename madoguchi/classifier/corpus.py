@@ -86,32 +86,34 @@ def json_lines(text: str) -> list[tuple[int, object]]:
     return out
 
 
-def _corpus_files(directory: Path) -> list[Path]:
-    """The worry files in name order, then intents.jsonl when there is one."""
+def _corpus_files(data_dir: Path | None) -> list[tuple[Path, bytes]]:
+    """The worry files in name order, then intents.jsonl when there is one, each with its bytes."""
+    directory = Path(data_dir) if data_dir else CORPUS_DIR
     files = sorted(p for p in directory.glob("*.jsonl") if p.name != INTENTS_FILE)
     if not files:
         raise FileNotFoundError(f"no training corpus (*.jsonl) in {directory}")
-    return [p for p in [*files, directory / INTENTS_FILE] if p.exists()]
+    return [(p, p.read_bytes()) for p in [*files, directory / INTENTS_FILE] if p.exists()]
+
+
+def _digest(files: list[tuple[Path, bytes]]) -> str:
+    digest = hashlib.sha256()
+    for path, raw in files:
+        digest.update(path.name.encode() + b"\0" + raw)
+    return digest.hexdigest()
 
 
 def corpus_digest(data_dir: Path | None = None) -> str:
     """load_corpus(data_dir).digest without parsing the files (whether a model was trained on them)."""
-    digest = hashlib.sha256()
-    for path in _corpus_files(Path(data_dir) if data_dir else CORPUS_DIR):
-        digest.update(path.name.encode() + b"\0" + path.read_bytes())
-    return digest.hexdigest()
+    return _digest(_corpus_files(data_dir))
 
 
 def load_corpus(data_dir: Path | None = None) -> Corpus:
     """Every *.jsonl worry file and intents.jsonl under data_dir; broken lines are skipped with a warning."""
-    directory = Path(data_dir) if data_dir else CORPUS_DIR
     corpus = Corpus()
-    digest = hashlib.sha256()
-    for path in _corpus_files(directory):
-        raw = path.read_bytes()
+    files = _corpus_files(data_dir)
+    for path, raw in files:
         # The file's name once, not per line (pathlib's name and stem were a third of reading the corpus).
         name, stem = path.name, path.stem
-        digest.update(name.encode() + b"\0" + raw)
         for n, obj in json_lines(raw.decode("utf-8")):
             if obj is NOT_JSON:
                 corpus.skipped.append(f"{name}:{n}: not JSON")
@@ -130,5 +132,5 @@ def load_corpus(data_dir: Path | None = None) -> Corpus:
             corpus.examples.append(example)
     for message in corpus.skipped:
         log.warning("corpus line skipped: %s", message)
-    corpus.digest = digest.hexdigest()
+    corpus.digest = _digest(files)
     return corpus
