@@ -14,8 +14,6 @@ CRISIS_KINDS: tuple[str, ...] = (
     "sexual_violence",
     "other_danger",
 )
-# model.decide_many packs each message's kind heads, likeliest first, into 3 bits a kind.
-assert len(CRISIS_KINDS) <= 8
 
 INTENTS: tuple[str, ...] = ("greeting", "thanks", "talk_to_person", "how_to_use", "erase_data", "cancel")
 

@@ -247,11 +247,9 @@ def decide_many(
     if params.kinds:
         named = kind_block.astype(np.float64) >= KIND_THRESHOLD  # float64: the threshold is a Python float
         kind_bits = (named.astype(np.int64) << np.arange(len(params.kinds), dtype=np.int64)).sum(axis=1).tolist()
-        # Each row's kind heads from the likeliest down, as one integer (3 bits a head, the likeliest lowest).
-        ranked = np.argsort(-kind_block, axis=1, kind="stable").astype(np.int64)
-        kind_order = (ranked << (3 * np.arange(len(params.kinds), dtype=np.int64))).sum(axis=1).tolist()
+        kind_order = np.argsort(-kind_block, axis=1, kind="stable").tolist()
     else:
-        kind_bits = kind_order = [0] * n_rows
+        kind_bits, kind_order = [0] * n_rows, [[]] * n_rows
     # English keywords for the batch's English messages at once (see KeywordMatcher.match_many).
     english_found: dict[int, list[str]] = {}
     if english is not None:
@@ -352,12 +350,12 @@ def _labels_of(mask: int, cache: dict[int, tuple[str, ...]]) -> tuple[str, ...]:
 def _kinds_of(row: _RowValues, i: int, hit_kinds: list[str], suicide_label: bool) -> tuple[str, ...]:
     """_kind_names for row i from the batch's kind-head bits and order; each distinct answer built once per
     batch."""
-    key = (tuple(hit_kinds), suicide_label, row.kind_bits[i], row.kind_order[i])
+    key = (tuple(hit_kinds), suicide_label, row.kind_bits[i], tuple(row.kind_order[i]))
     answer = row.kind_answers.get(key)
     if answer is None:
         kinds = row.params.kinds
         named = [k for j, k in enumerate(kinds) if row.kind_bits[i] >> j & 1]
-        by_likelihood = [kinds[row.kind_order[i] >> 3 * r & 7] for r in range(len(kinds))]
+        by_likelihood = [kinds[j] for j in row.kind_order[i]]
         answer = row.kind_answers[key] = tuple(_kind_names(list(hit_kinds), suicide_label, named, by_likelihood))
     return answer
 
@@ -376,7 +374,7 @@ class _RowValues:
     best_intents: np.ndarray
     model_intent: np.ndarray
     kind_bits: list[int]  # bit j: kind head j reached KIND_THRESHOLD
-    kind_order: list[int]  # the kind heads from the likeliest down, 3 bits each (the likeliest lowest)
+    kind_order: list[list[int]]  # the kind heads from the likeliest down
     params: DecisionParams
     english: KeywordMatcher | None
     english_found: dict[int, list[str]]  # the English keywords' categories, by row
