@@ -387,18 +387,17 @@ def _decide_row(i: int, prep: Prepared, row: _RowValues) -> Prediction:
     params = row.params
     language = prep.language
     text = prep.doc.text
-    hits = counted_hits(prep.hits, float(row.signals[i]), len(text))
     if language == "other" or not text:
-        # Every expression counts in a language not read: the model's signal there reads nothing.
+        # A crisis said in a language not read (crisis_expressions.yml, lang: other): its expressions alone
+        # decide, every one counting, and name the kind; the model's heads and signal read nothing here.
         hits = prep.hits if language == "other" else []
         if not hits:
             return Prediction([], dict.fromkeys(CATEGORIES, 0.0), False, [], 0.0, None, language, True)
-        # A crisis said in a language not read (crisis_expressions.yml, lang: other): its expressions alone
-        # decide, and name the kind; the model's heads read nothing here.
         labels = [c for c in CATEGORIES if any(h.label == c for h in hits)]
         scores = {c: 1.0 if c in labels else 0.0 for c in CATEGORIES}
         kinds = _kind_names([h.kind for h in hits if h.kind], "suicide_risk" in labels, [], [])
         return Prediction(labels, scores, True, kinds, 1.0, None, language, False, [h.family for h in hits])
+    hits = counted_hits(prep.hits, float(row.signals[i]), len(text))
     intent = None
     intent_rules = params.intent_rules
     if row.model_intent[i] and len(text) <= INTENT_MAX_CHARS:
