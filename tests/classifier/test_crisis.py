@@ -105,6 +105,12 @@ def test_hard_negatives_leave_these_whole(text: str) -> None:
         ("我想死", "other_languages_suicide", True),
         ("予想死亡率が上がったって", "other_languages_suicide", False),
         ("toi muon chet", "other_languages_suicide", True),
+        # Emoji alone say it; after words a grave is a test "done for", and 💀 is laughter.
+        ("😶‍🌫️🪦", "death_in_emoji", True),
+        ("💊 🌙", "death_in_emoji", True),
+        ("数学のテスト終わった🪦", "death_in_emoji", False),
+        ("💀💀💀", "death_in_emoji", False),
+        ("🙏👋", "death_in_emoji", False),
     ],
 )
 def test_expressions_read_only_what_they_mean(text: str, family: str, matches: bool) -> None:
