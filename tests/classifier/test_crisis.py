@@ -105,6 +105,8 @@ def test_hard_negatives_leave_these_whole(text: str) -> None:
         ("我想死", "other_languages_suicide", True),
         ("予想死亡率が上がったって", "other_languages_suicide", False),
         ("toi muon chet", "other_languages_suicide", True),
+        ("tôi bị chồng đánh, tôi sợ lắm", "other_languages_violence", True),
+        ("tôi bị sếp đánh giá thấp", "other_languages_violence", False),
         # Emoji alone say it; after words a grave is a test "done for", and 💀 is laughter.
         ("😶‍🌫️🪦", "death_in_emoji", True),
         ("💊 🌙", "death_in_emoji", True),
