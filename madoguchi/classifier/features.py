@@ -253,6 +253,11 @@ class Vectorizer:
     def n_features(self) -> int:
         return self._n_words + len(self.char_codes)
 
+    @property
+    def first_char_feature(self) -> int:
+        """The column of the first char n-gram (the word channel's unigrams and bigrams come before)."""
+        return self._n_words
+
     def fit_occurrences(
         self, docs: Sequence[Analyzed], stop_forms: frozenset[str] = frozenset(), stop_chars: np.ndarray | None = None
     ) -> sp.csr_matrix:

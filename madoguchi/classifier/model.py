@@ -545,11 +545,11 @@ class Classifier:
             # Only the expressions the answer counted (counted_hits): one in a long message the model reads
             # as safe did not make it a crisis, and a coordinator must not be told that it did.
             counted = set(self.classify(text).crisis_expressions) if prepared.hits else set()
-            terms += [
-                f"「{h.matched}」"
-                for h in prepared.hits
-                if h.family in counted and (label == "crisis" or h.label == label)
-            ]
+            for h in prepared.hits:
+                # Two families often match the same words (薬ため: a method prepared, and said sideways).
+                term = f"「{h.matched}」"
+                if h.family in counted and (label == "crisis" or h.label == label) and term not in terms:
+                    terms.append(term)
         if label != "crisis" and label not in CATEGORIES:
             raise ValueError(f"unknown label {label!r}")
         if prepared.language == "en":
@@ -571,7 +571,14 @@ class Classifier:
                 if contributions[i] <= 0 or len(terms) >= k:
                     break
                 name = names[idx[i]]
-                if name not in terms:
+                # The char channel reads the words run together, so "hits my" has an n-gram "smy": a term a
+                # coordinator could not find in the message is no reason to show, nor a piece of a term
+                # already shown (「jo」 after "job").
+                if idx[i] >= self.vectorizer.first_char_feature and (
+                    name[1:-1] not in doc.folded or any(name[1:-1] in t for t in terms)
+                ):
+                    continue
+                if name not in terms and f"「{name}」" not in terms:
                     terms.append(name)
         return terms[:k]
 

@@ -153,6 +153,18 @@ def test_explain_names_the_terms_behind_a_label(classifier: Classifier) -> None:
         classifier.explain(text, "no_such_label")
 
 
+def test_explain_shows_what_a_coordinator_can_find_in_the_message(classifier: Classifier) -> None:
+    # Two expression families match 薬ため; the char channel reads English words run together ("smy").
+    terms = classifier.explain("薬ためてる。50錠くらい", "suicide_risk")
+    assert terms and len(terms) == len(set(terms))
+    assert sum("薬ため" in t for t in terms) == 1
+    text = "my dad hits my mom every night and I am scared"
+    for label in ["abuse_violence", "crisis"]:
+        terms = classifier.explain(text, label)
+        assert terms
+        assert all(t.strip("「」") in text.lower() for t in terms), terms
+
+
 # A small child alone and burning with fever: no crisis category, few of the words of other crises.
 FEVER_ALONE = "子どもが熱で真っ赤なのに親が帰ってこない、まだ3歳"
 
