@@ -58,6 +58,14 @@ def test_unreadable_language_gets_no_labels(classifier: Classifier) -> None:
     assert p.language == "other" and p.labels == [] and p.uncertain
 
 
+@pytest.mark.parametrize("text", ["Tôi bị chồng đánh, tôi sợ lắm", "남편이 때려요", "Mi esposo me pega y tengo miedo"])
+def test_a_partner_beating_in_another_language_leads_with_domestic_violence(classifier: Classifier, text: str) -> None:
+    # The answer's lines follow the first kind: DV相談＋ answers in other languages, the general lines do not
+    # know it is a husband.
+    p = classifier.classify(text)
+    assert p.crisis and "abuse_violence" in p.labels and p.crisis_kinds[0] == "domestic_violence"
+
+
 @pytest.mark.parametrize(
     "text",
     [
