@@ -63,6 +63,11 @@ def _by_counts(normalized: str, ja: int, other: int, latin: int) -> str:
     return "ja"
 
 
+def has_english_words(normalized: str) -> bool:
+    """Whether the message has any of the common words that are English only."""
+    return bool(_ENGLISH_ONLY.search(normalized))
+
+
 def _mostly_english(normalized: str) -> bool:
     english = len(_ENGLISH_ONLY.findall(normalized))
     return english >= 3 and english >= MIXED_ENGLISH_SHARE * len(_WORD.findall(normalized))

@@ -22,7 +22,7 @@ from madoguchi.classifier.features import Analyzed, Vectorizer, analyze_many, wi
 from madoguchi.classifier.intents import IntentRules
 from madoguchi.classifier.keywords import KeywordMatcher
 from madoguchi.classifier.labels import CATEGORIES, CRISIS_CATEGORIES
-from madoguchi.classifier.language import detect_languages
+from madoguchi.classifier.language import detect_languages, has_english_words
 from madoguchi.classifier.normalize import normalize_many
 from madoguchi.classifier.romaji import READING_MARK, with_readings
 from madoguchi.classifier.tokenizer import PosCensus, get_tokenizer, is_split_into_words
@@ -140,6 +140,13 @@ def prepare_many(raws: list[str], rules: CrisisRules, census: PosCensus | None =
     # A language not read keeps only the hits of the families written for it (a Japanese or English pattern
     # met inside Spanish is chance).
     foreign = rules.other_language_families
+    # Latin letters without marks are read as English: "suami saya memukul saya" (Indonesian) too, and the
+    # English heads gave it "school". Where a family of another language says what it is and no word is
+    # English, it is that language.
+    languages = [
+        "other" if lang == "en" and any(x.family in foreign for x in h) and not has_english_words(t) else lang
+        for lang, h, t in zip(languages, hits, texts, strict=True)
+    ]
     return [
         # language, doc, crisis_doc, hits
         Prepared(lang, d, c, h if lang != "other" else [x for x in h if x.family in foreign])
