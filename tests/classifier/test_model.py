@@ -71,6 +71,13 @@ def test_a_partner_beating_in_another_language_leads_with_domestic_violence(clas
     assert p.language == "other" and p.labels == ["abuse_violence"]
 
 
+def test_an_expression_s_label_is_not_joined_by_the_fallback_label(classifier: Classifier) -> None:
+    # No category passed for 🪦💊: the likeliest non-crisis one was added beside the expression's label, and
+    # the bot added general lines to the crisis lines.
+    p = classifier.classify("🪦💊")
+    assert p.crisis and p.labels == ["suicide_risk"] and p.crisis_kinds == ["suicide"]
+
+
 def test_english_with_a_foreign_phrase_stays_english(classifier: Classifier) -> None:
     p = classifier.classify("My neighbour shouts 'me pega' at night and I can hear her husband hitting her")
     assert p.language == "en" and p.crisis
