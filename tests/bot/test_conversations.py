@@ -284,6 +284,30 @@ def test_a_wish_to_die_in_a_language_not_read_gets_the_crisis_lines_at_once(town
     assert r.conversation().crisis
 
 
+def test_a_beating_in_indonesian_gets_the_dv_lines_and_nothing_else(town: BotServer) -> None:
+    """Latin letters without an English word were read as English: the English heads labelled it "school" and
+    the answer added the school lines to the crisis lines. Read as the language it is, its words decide."""
+    r = consented(town)
+    r.say("suami saya memukul saya")
+    first, lines, plain = r.next(3)
+    assert "We got your message" in first["text"]
+    assert "DV相談＋" in lines["altText"].split("/")[0]
+    assert "0120-279-889" in plain["text"]
+    r.nothing_more()  # no "あわせて、学校のことの相談先です"
+    conv = r.conversation()
+    assert conv.crisis and conv.labels == ["abuse_violence"]
+
+
+def test_death_said_in_emoji_alone_gets_the_crisis_lines(town: BotServer) -> None:
+    r = consented(town)
+    r.say("🪦💊")
+    first, lines, plain = r.next(3)
+    assert "心配" in first["text"] and lines["type"] == "flex" and "0120-279-338" in plain["text"]
+    r.nothing_more()  # no general lines after the crisis lines
+    conv = r.conversation()
+    assert conv.crisis and conv.labels == ["suicide_risk"]
+
+
 # --- crisis ----------------------------------------------------------------------------------
 
 def test_crisis_on_duty_first_answer_is_words_and_lines_and_a_person_soon(town: BotServer) -> None:
