@@ -33,8 +33,9 @@ def model_is_usable(path: Path) -> bool:
 
 
 def model_is_current(path: Path, data_dir: Path | None = None, extra_examples: list[Example] | None = None) -> bool:
-    """Usable, and trained on the data as it is now: after an update brings new corpus lines or crisis
-    expressions, a model trained before it still loads, but carries the old expressions."""
+    """Whether the model was trained on the data as it is now (its usability is model_is_usable's): after an
+    update brings new corpus lines or crisis expressions, a model trained before it still loads, but carries
+    the old expressions."""
     from madoguchi.classifier.training import data_digest
 
     try:
