@@ -56,6 +56,20 @@ def test_a_files_broken_lines_are_named_by_number(tmp_path) -> None:
     ]
 
 
+def test_a_line_whose_labels_are_not_ids_is_skipped_not_a_crash(tmp_path) -> None:
+    rows = [
+        {"text": "家賃が払えない", "labels": [["housing"]], "crisis": False},
+        {"text": "死にたい", "labels": ["suicide_risk"], "crisis": True, "crisis_kinds": [{"kind": "suicide"}]},
+        {"text": "眠れない", "labels": ["mental_health", "nope"], "crisis": False},
+        {"text": "眠れない", "labels": ["mental_health"], "crisis": False},
+    ]
+    lines = [json.dumps(r, ensure_ascii=False) for r in rows]
+    (tmp_path / "w1-test.jsonl").write_text("\n".join(lines), encoding="utf-8")
+    corpus = load_corpus(tmp_path)
+    assert corpus.skipped == [f"w1-test.jsonl:{n}: not a labelled line" for n in (1, 2, 3)]
+    assert [e.labels for e in corpus.examples] == [("mental_health",)]
+
+
 def test_size_and_balance() -> None:
     rows = _rows()
     assert len(rows) >= 2500
