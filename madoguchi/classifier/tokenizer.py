@@ -68,9 +68,19 @@ class PosCensus:
     form instead, with the POS decided once, at training time, by majority over the corpus (training takes
     the census in the pass that reads the corpus anyway)."""
 
-    def __init__(self) -> None:
+    def __init__(self, every: int = 1, first: int = 0) -> None:
         self.dropped: Counter[str] = Counter()
         self.kept: Counter[str] = Counter()
+        # Only every `every`-th message is tallied, counted from the first message of the whole corpus; the
+        # next message this census reads is that corpus's message number `position`.
+        self.every = every
+        self.position = first
+
+    def tallied(self, n: int) -> list[bool]:
+        """Which of the next n messages are tallied (and they are then read)."""
+        out = [(self.position + i) % self.every == 0 for i in range(n)]
+        self.position += n
+        return out
 
     def function_forms(self) -> frozenset[str]:
         return frozenset(f for f, n in self.dropped.items() if n > self.kept[f])
@@ -120,7 +130,7 @@ class SudachiTokenizer:
             # (form, part of speech) pairs are counted by Counter's C loop and sorted into dropped and kept
             # once at the end: a Python statement per morpheme had been a fifth of reading the corpus.
             pairs: Counter[tuple[str, int]] = Counter()
-            for text in texts:
+            for text, tally in zip(texts, census.tallied(len(texts)), strict=True):
                 if not text or (split_words and is_split_into_words(text)):  # as above: nothing to tally
                     out.append(word_forms(text))
                     continue
@@ -129,7 +139,8 @@ class SudachiTokenizer:
                     typed, text = text.split(READING_MARK, 1)
                 morphemes = tokenize(text, out=buffer)
                 forms = list(map(_NORMALIZED_FORM, morphemes))
-                pairs.update(zip(forms, map(_POS_ID, morphemes), strict=True))
+                if tally:
+                    pairs.update(zip(forms, map(_POS_ID, morphemes), strict=True))
                 out.append([*word_forms(typed), " ", *forms] if typed else forms)
         dropped_by_pos = self._dropped_by_pos
         for (form, pos), n in pairs.items():

@@ -67,3 +67,21 @@ def test_a_census_skips_ascii_text() -> None:
     forms = get_tokenizer().forms_many(["help me.", "母が、"], census)
     assert forms[0] == ["help", " ", "me", "."]
     assert "help" not in census.kept and "が" in census.dropped
+
+
+def test_a_sampled_census_tallies_every_nth_message_of_the_corpus_whatever_part_it_starts_at() -> None:
+    """Training tallies parts of speech on every CENSUS_EVERY-th message, counted from the corpus's first,
+    in two parts read by two processes: the parts' tallies add up to the whole one's."""
+    from madoguchi.classifier.tokenizer import PosCensus
+
+    texts = ["母が泣いた", "父と行く", "兄に言う", "姉を待つ", "弟へ送る"]
+    tokenizer = get_tokenizer()
+    whole = PosCensus(every=2)
+    tokenizer.forms_many(texts, whole)
+    assert "が" in whole.dropped and "に" in whole.dropped and "へ" in whole.dropped  # messages 0, 2, 4
+    assert "と" not in whole.dropped and "を" not in whole.dropped
+    first, second = PosCensus(every=2, first=0), PosCensus(every=2, first=3)
+    tokenizer.forms_many(texts[:2], first)
+    tokenizer.forms_many(texts[2:3], first)  # a later batch of the same part goes on counting
+    tokenizer.forms_many(texts[3:], second)
+    assert first.dropped + second.dropped == whole.dropped and first.kept + second.kept == whole.kept

@@ -103,14 +103,14 @@ def test_corpus_read_in_two_workers_as_in_one(monkeypatch: pytest.MonkeyPatch) -
 
     texts = [e.text for e in load_corpus().examples[::40]]
     rules = CrisisRules.from_file()
-    one, two = PosCensus(), PosCensus()
+    one, two = PosCensus(training.CENSUS_EVERY), PosCensus()
     alone = prepare_many(texts, rules, one)
     monkeypatch.setattr(training, "PARALLEL_PREPARE_MIN", 10)
     split, key_counts = training.prepare_corpus(texts, rules, two)
     assert split == alone
     assert key_counts == rules.count_keys(rule_texts(alone[:: training.KEY_COUNT_EVERY]))
     assert sum(key_counts.values()) > 0
-    assert (two.dropped, two.kept) == (one.dropped, one.kept)
+    assert (two.dropped, two.kept) == (one.dropped, one.kept)  # every CENSUS_EVERY-th message, in both
     assert two.function_forms() and two.function_forms() == one.function_forms()
 
 
