@@ -20,7 +20,8 @@ INTENTS_FILE = "intents.jsonl"
 
 class Example(NamedTuple):
     """A labelled worry. A named tuple, not a frozen dataclass: a frozen dataclass sets each field through
-    object.__setattr__, and building the corpus's 141,607 took 1.0 s of training's start (a tuple 0.2 s)."""
+    object.__setattr__ (7 us an example on a slow machine). With the label checks by set, loading the
+    141,607 worries went 1.5-1.9 s -> 1.2-1.4 s there."""
 
     text: str
     labels: tuple[str, ...]
