@@ -18,8 +18,9 @@ import argparse
 import math
 import sys
 import unicodedata
-from collections import Counter, defaultdict
 from pathlib import Path
+
+import numpy as np
 
 from madoguchi.classifier.corpus import CORPUS_DIR, NOT_JSON, json_lines, load_corpus
 from madoguchi.classifier.labels import CATEGORIES, CRISIS_CATEGORIES, CRISIS_KINDS
@@ -30,7 +31,7 @@ _KEYS = {"text", "labels", "crisis", "crisis_kinds", "hard_negative"}
 
 def bigrams(text: str) -> frozenset[str]:
     """The character bigrams the corpus test compares (NFKC, lower case, without blanks)."""
-    t = unicodedata.normalize("NFKC", text).lower().replace(" ", "")
+    t = _cleaned(text)
     return frozenset(t[i : i + 2] for i in range(len(t) - 1)) or frozenset([t])
 
 
@@ -63,28 +64,94 @@ def line_problems(row: object) -> list[str]:
     return out
 
 
+# A bigram as an integer: the first character's code point above the second's (both below 2**21). A text of
+# one character is its code point alone and an empty text _EMPTY_CODE, neither of which a pair can be, as
+# bigrams() makes each of them its own one-element set.
+_CODE_BITS = 21
+_EMPTY_CODE = (1 << _CODE_BITS) - 1  # above every code point (0x10FFFF)
+
+
+def _cleaned(text: str) -> str:
+    return unicodedata.normalize("NFKC", text).lower().replace(" ", "")
+
+
+def bigram_codes(texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """bigrams() of every text as integer codes: the distinct (text number, code) pairs, sorted by text and
+    then code, as two arrays. One numpy pass over the texts joined, instead of a set of strings per text."""
+    cleaned = [_cleaned(t) for t in texts]
+    lengths = np.fromiter(map(len, cleaned), dtype=np.int64, count=len(cleaned))
+    chars = np.frombuffer("".join(cleaned).encode("utf-32-le", "surrogatepass"), dtype=np.uint32).astype(np.int64)
+    owner = np.repeat(np.arange(len(cleaned), dtype=np.int64), lengths)
+    # Pairs of neighbouring characters of the same text: a pair ends where the next text starts.
+    inside = owner[:-1] == owner[1:]
+    pair_owner = owner[:-1][inside]
+    pair_code = (chars[:-1][inside] << _CODE_BITS) | chars[1:][inside]
+    short = np.flatnonzero(lengths <= 1)
+    short_code = np.full(len(short), _EMPTY_CODE, dtype=np.int64)
+    single = lengths[short] == 1
+    short_code[single] = chars[np.cumsum(lengths)[short[single]] - 1]
+    keys = np.concatenate([pair_owner, short]) << (2 * _CODE_BITS) | np.concatenate([pair_code, short_code])
+    keys = _distinct(keys)
+    return keys >> (2 * _CODE_BITS), keys & ((1 << (2 * _CODE_BITS)) - 1)
+
+
+def _distinct(values: np.ndarray) -> np.ndarray:
+    """The distinct values, sorted: np.unique (numpy 2.4) hashes integers first, and took 10.8 s for the
+    corpus's 7 million (line, bigram) keys, a sort 1.5 s."""
+    ordered = np.sort(values)
+    return ordered[np.concatenate([[True], ordered[1:] != ordered[:-1]])] if len(ordered) else ordered
+
+
 class NearCopies:
     """The corpus's lines indexed by bigram, for finding the near-copies of a few new lines.
 
     A line above the threshold shares at least one of a new line's |x| - ceil(t|x|) + 1 rarest bigrams
     (the prefix filter of the corpus test's search, on one side only), so only the lines listed under those
-    are compared in full."""
+    are compared in full. Bigrams are integer codes in numpy arrays (bigram_codes): a set of strings per line
+    and a Python list per bigram took 12 s to index the 141,607 lines on a slow machine, and 25 ms a line
+    to search."""
 
     def __init__(self, named_texts: list[tuple[str, str]]) -> None:
         self.named = named_texts
-        self.sets = [bigrams(t) for _, t in named_texts]
-        self.df = Counter(g for s in self.sets for g in s)
-        self.lines: dict[str, list[int]] = defaultdict(list)
-        for i, s in enumerate(self.sets):
-            for g in s:
-                self.lines[g].append(i)
+        owner, codes = bigram_codes([t for _, t in named_texts])
+        # Each line's codes (sorted, by line), and the lines of each code (by code, then line).
+        self.line_codes = codes
+        self.line_start = np.searchsorted(owner, np.arange(len(named_texts) + 1))
+        by_code = np.lexsort((owner, codes))
+        self.posting_lines = owner[by_code]
+        sorted_codes = codes[by_code]
+        self.posting_start = np.flatnonzero(np.diff(sorted_codes, prepend=-1))  # codes are not negative
+        self.vocabulary = sorted_codes[self.posting_start]
+        self.df = np.diff(np.append(self.posting_start, len(codes)))
 
     def of(self, text: str) -> list[tuple[str, str]]:
         """(name, text) of every indexed line whose similarity to `text` is above NEAR_DUPLICATE."""
-        s = bigrams(text)
-        rarest = sorted(s, key=lambda g: (self.df.get(g, 0), g))[: len(s) - math.ceil(NEAR_DUPLICATE * len(s)) + 1]
-        candidates = {i for g in rarest for i in self.lines.get(g, ())}
-        return [self.named[i] for i in sorted(candidates) if _similar(s, self.sets[i])]
+        codes = bigram_codes([text])[1]
+        at = np.minimum(np.searchsorted(self.vocabulary, codes), max(0, len(self.vocabulary) - 1))
+        known = self.vocabulary[at] == codes if len(self.vocabulary) else np.zeros(len(codes), dtype=bool)
+        df = np.where(known, self.df[at] if len(self.df) else 0, 0)
+        rarest = np.lexsort((codes, df))[: len(codes) - math.ceil(NEAR_DUPLICATE * len(codes)) + 1]
+        rarest = rarest[known[rarest]]
+        if not len(rarest):
+            return []
+        candidates = _distinct(self.posting_lines[_ranges(self.posting_start[at[rarest]], self.df[at[rarest]])])
+        # Only lines of a size the similarity allows are compared (|y| / |x| between t and 1 / t).
+        sizes = self.line_start[candidates + 1] - self.line_start[candidates]
+        fits = (sizes >= NEAR_DUPLICATE * len(codes)) & (sizes * NEAR_DUPLICATE <= len(codes))
+        candidates, sizes = candidates[fits], sizes[fits]
+        # Jaccard similarity from the shared codes (both sides' codes sorted: a binary search each).
+        theirs = self.line_codes[_ranges(self.line_start[candidates], sizes)]
+        mine = np.minimum(np.searchsorted(codes, theirs), len(codes) - 1)
+        shared = np.bincount(np.repeat(np.arange(len(candidates)), sizes), weights=codes[mine] == theirs,
+                             minlength=len(candidates))  # fmt: skip
+        similar = shared / (len(codes) + sizes - shared) > NEAR_DUPLICATE
+        return [self.named[i] for i in candidates[similar].tolist()]
+
+
+def _ranges(starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+    """The positions start, start + 1, ..., start + length - 1 of every (start, length), one after another."""
+    ends = np.cumsum(lengths)
+    return np.repeat(starts - ends + lengths, lengths) + np.arange(int(ends[-1]) if len(ends) else 0)
 
 
 def _similar(a: frozenset[str], b: frozenset[str]) -> bool:
@@ -117,11 +184,15 @@ def check(paths: list[Path], corpus_dir: Path = CORPUS_DIR, beside: list[Path] |
             [(f"{q.name}:{m}", t) for q in [*paths, *beside] if q.name != p.name for m, t in _texts(new[q.name])]
         )
         mine = _texts(rows)
+        sets = [bigrams(text) for _, text in mine]
         for k, (n, text) in enumerate(mine):
             for name, copy in index.of(text) + others.of(text):
                 problems.append(f"{p.name}:{n}: near-copy of {name}: {copy}")
-            s = bigrams(text)
-            problems += [f"{p.name}:{n}: near-copy of line {m}: {t}" for m, t in mine[:k] if _similar(s, bigrams(t))]
+            problems += [
+                f"{p.name}:{n}: near-copy of line {m}: {t}"
+                for (m, t), s in zip(mine[:k], sets[:k], strict=True)
+                if _similar(sets[k], s)
+            ]
     return problems
 
 

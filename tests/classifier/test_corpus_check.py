@@ -4,7 +4,7 @@ import json
 from pathlib import Path
 
 from madoguchi.classifier.corpus import load_corpus
-from madoguchi.classifier.corpus_check import check, main
+from madoguchi.classifier.corpus_check import NearCopies, _similar, bigrams, check, main
 
 
 def _write(path: Path, rows: list[dict]) -> Path:
@@ -41,3 +41,22 @@ def test_files_of_one_round_are_compared_with_each_other(tmp_path: Path) -> None
     found = check([mine], corpus_dir=small, beside=[round_dir / "theirs.jsonl"])
     assert [p.split(": near-copy of ")[1][:14] for p in found] == ["theirs.jsonl:1"]
     assert main([str(mine), "--beside", str(round_dir)]) == 1  # against the real corpus too
+
+
+def test_the_index_finds_what_comparing_every_line_finds() -> None:
+    """NearCopies (integer bigram codes, prefix filter) against comparing a text with every line's bigram set,
+    on corpus lines, near-copies of them and texts of none, one or two characters."""
+    lines = [e.text for e in load_corpus().examples[::193]]
+    lines += ["", "あ", "A", "ab", "ＡＢ", "a b", "しんどい", "しんどいね", "死にたい"]
+    named = [(f"line {i}", t) for i, t in enumerate(lines)]
+    index = NearCopies(named)
+    queries = lines[:300] + [t + "ね" for t in lines[:300:3]] + [t[:-2] for t in lines[1:300:5]]
+    queries += ["", "a", "ab", "AB", "a  b", "しんどいな", "x" * 3, "死にたい。"]
+    sets = [bigrams(t) for t in lines]
+    copies_found = 0
+    for k, q in enumerate(queries):
+        mine = bigrams(q)
+        expected = [named[i] for i, s in enumerate(sets) if _similar(mine, s)]
+        assert index.of(q) == expected, q
+        copies_found += k >= 300 and bool(expected)
+    assert copies_found >= 100  # the near-copies were found
