@@ -59,14 +59,15 @@ def _cmd_train(args: argparse.Namespace) -> int:
 
 
 def _cmd_eval(args: argparse.Namespace) -> int:
-    from madoguchi.classifier.evaluation import print_report, run_eval
+    from madoguchi.classifier.evaluation import print_report, read_eval_file, run_eval
     from madoguchi.classifier.service import load_classifier
 
     try:
-        result = run_eval(load_classifier(), Path(args.file))
+        labelled = read_eval_file(Path(args.file))
     except (UnicodeDecodeError, ValueError) as exc:  # not text, or no labelled line (cli.main: no file at all)
         print(f"madoguchi eval: {exc}", file=sys.stderr)
         return 2
+    result = run_eval(load_classifier(), labelled)
     if args.json:
         print(json.dumps(result, ensure_ascii=False))
     else:

@@ -115,14 +115,26 @@ def baselines_on_folds(examples: list[Example], folds: list[tuple[str, Any]]) ->
     }
 
 
-def run_eval(
-    classifier: Classifier, path: Path, *, baselines: bool = True, baseline_train: list[Example] | None = None
-) -> dict[str, Any]:
-    """The model's figures on a labelled file and, with `baselines`, both baselines' on it (the char n-gram
-    baseline trained on `baseline_train`, by default the whole corpus as the model was)."""
+def read_eval_file(path: Path) -> tuple[list[Example], int]:
+    """The labelled lines of an evaluation file and how many lines were skipped; ValueError when it has none
+    (the command reads the file before it loads, or trains, a model: a wrong path is said at once)."""
     examples, skipped = read_labelled(path)
     if not examples:
         raise ValueError(f"{path}: no labelled lines")
+    return examples, skipped
+
+
+def run_eval(
+    classifier: Classifier,
+    labelled: tuple[list[Example], int],
+    *,
+    baselines: bool = True,
+    baseline_train: list[Example] | None = None,
+) -> dict[str, Any]:
+    """The model's figures on a labelled file's lines (read_eval_file) and, with `baselines`, both
+    baselines' on them (the char n-gram baseline trained on `baseline_train`, by default the whole corpus as
+    the model was)."""
+    examples, skipped = labelled
     texts = [e.text for e in examples]
     result = evaluate(examples, classifier.classify_many(texts))
     result["model_version"] = classifier.version

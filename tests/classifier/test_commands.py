@@ -11,7 +11,7 @@ import pytest
 
 from madoguchi.classifier import Classifier, artifact
 from madoguchi.classifier.corpus import CORPUS_DIR, load_corpus
-from madoguchi.classifier.evaluation import print_report, run_eval
+from madoguchi.classifier.evaluation import print_report, read_eval_file, run_eval
 from madoguchi.classifier.labels import CATEGORIES
 
 
@@ -99,7 +99,7 @@ def _check_report(report: dict) -> None:
 def test_eval_report_with_both_baselines(classifier: Classifier, tmp_path: Path) -> None:
     # The report eval prints, with the char n-gram baseline trained on a fortieth of the corpus (the CLI
     # trains it on all of it: a minute and a half on a slow machine; that run is in the slow suite).
-    report = run_eval(classifier, _eval_file(tmp_path), baseline_train=load_corpus().examples[::40])
+    report = run_eval(classifier, read_eval_file(_eval_file(tmp_path)), baseline_train=load_corpus().examples[::40])
     _check_report(report)
 
 
@@ -110,14 +110,17 @@ def test_eval_json(classifier_var_dir: Path, tmp_path: Path) -> None:
     _check_report(json.loads(result.stdout))
 
 
-def test_eval_of_a_bad_file_is_a_clear_error(classifier_var_dir: Path, tmp_path: Path) -> None:
+def test_eval_of_a_bad_file_is_a_clear_error(tmp_path: Path) -> None:
+    """Said before any model is loaded: with no model yet, a wrong path must not first train one (a minute)."""
     unlabelled = tmp_path / "unlabelled.jsonl"
     unlabelled.write_text('{"text": "ラベルなし"}\n{broken\n', encoding="utf-8")
-    for path in (unlabelled, tmp_path / "missing.jsonl"):
-        result = _run(["eval", str(path)], classifier_var_dir)
+    var = tmp_path / "var"  # no model here
+    for path in (unlabelled, tmp_path / "missing.jsonl", tmp_path):
+        result = _run(["eval", str(path)], var)
         assert result.returncode == 2
         assert result.stderr.startswith("madoguchi eval: ") and str(path) in result.stderr
         assert "Traceback" not in result.stderr
+    assert not list(tmp_path.rglob("*.madoguchi-model"))
 
 
 def test_training_on_a_folder_that_is_not_there_is_a_clear_error(tmp_path: Path) -> None:
