@@ -24,6 +24,7 @@ import numpy as np
 
 from madoguchi.classifier.corpus import CORPUS_DIR, NOT_JSON, json_lines, load_corpus
 from madoguchi.classifier.labels import CATEGORIES, CRISIS_CATEGORIES, CRISIS_KINDS
+from madoguchi.classifier.ngrams import CHAR_BITS, CHAR_MASK, distinct
 
 NEAR_DUPLICATE = 0.7  # what tests/classifier/test_corpus.py holds the whole corpus to
 _KEYS = {"text", "labels", "crisis", "crisis_kinds", "hard_negative"}
@@ -64,11 +65,10 @@ def line_problems(row: object) -> list[str]:
     return out
 
 
-# A bigram as an integer: the first character's code point above the second's (both below 2**21). A text of
-# one character is its code point alone and an empty text _EMPTY_CODE, neither of which a pair can be, as
-# bigrams() makes each of them its own one-element set.
-_CODE_BITS = 21
-_EMPTY_CODE = (1 << _CODE_BITS) - 1  # above every code point (0x10FFFF)
+# A bigram as an integer, as ngrams.py codes them: the first character's code point above the second's. A
+# text of one character is its code point alone and an empty text _EMPTY_CODE, neither of which a pair can
+# be, as bigrams() makes each of them its own one-element set.
+_EMPTY_CODE = CHAR_MASK  # above every code point (0x10FFFF)
 
 
 def _cleaned(text: str) -> str:
@@ -85,21 +85,14 @@ def bigram_codes(texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
     # Pairs of neighbouring characters of the same text: a pair ends where the next text starts.
     inside = owner[:-1] == owner[1:]
     pair_owner = owner[:-1][inside]
-    pair_code = (chars[:-1][inside] << _CODE_BITS) | chars[1:][inside]
+    pair_code = (chars[:-1][inside] << CHAR_BITS) | chars[1:][inside]
     short = np.flatnonzero(lengths <= 1)
     short_code = np.full(len(short), _EMPTY_CODE, dtype=np.int64)
     single = lengths[short] == 1
     short_code[single] = chars[np.cumsum(lengths)[short[single]] - 1]
-    keys = np.concatenate([pair_owner, short]) << (2 * _CODE_BITS) | np.concatenate([pair_code, short_code])
-    keys = _distinct(keys)
-    return keys >> (2 * _CODE_BITS), keys & ((1 << (2 * _CODE_BITS)) - 1)
-
-
-def _distinct(values: np.ndarray) -> np.ndarray:
-    """The distinct values, sorted: np.unique (numpy 2.4) hashes integers first, and took 10.8 s for the
-    corpus's 7 million (line, bigram) keys, a sort 1.5 s."""
-    ordered = np.sort(values)
-    return ordered[np.concatenate([[True], ordered[1:] != ordered[:-1]])] if len(ordered) else ordered
+    keys = np.concatenate([pair_owner, short]) << (2 * CHAR_BITS) | np.concatenate([pair_code, short_code])
+    keys = distinct(keys)
+    return keys >> (2 * CHAR_BITS), keys & ((1 << (2 * CHAR_BITS)) - 1)
 
 
 class NearCopies:
@@ -134,7 +127,7 @@ class NearCopies:
         rarest = rarest[known[rarest]]
         if not len(rarest):
             return []
-        candidates = _distinct(self.posting_lines[_ranges(self.posting_start[at[rarest]], self.df[at[rarest]])])
+        candidates = distinct(self.posting_lines[_ranges(self.posting_start[at[rarest]], self.df[at[rarest]])])
         # Only lines of a size the similarity allows are compared (|y| / |x| between t and 1 / t).
         sizes = self.line_start[candidates + 1] - self.line_start[candidates]
         fits = (sizes >= NEAR_DUPLICATE * len(codes)) & (sizes * NEAR_DUPLICATE <= len(codes))

@@ -15,6 +15,16 @@ CHAR_BITS = 21
 CHAR_MASK = (1 << CHAR_BITS) - 1
 
 
+def distinct(values: np.ndarray) -> np.ndarray:
+    """The distinct values, sorted. np.unique (numpy 2.4) hashes int64 first: it took 1.8 s for the corpus's
+    1.5 million (message, word bigram) keys, where a sort and a comparison take 0.13 s, and 10.8 s for its 7
+    million (line, char bigram) keys (corpus_check), where they take 1.5 s."""
+    ordered = np.sort(values)
+    keep = np.ones(len(ordered), dtype=bool)
+    keep[1:] = ordered[1:] != ordered[:-1]
+    return ordered[keep]
+
+
 def ngram_codes(text: str, sizes: tuple[int, ...] = (1, 2, 3)) -> np.ndarray:
     """Integer codes of every 1-, 2- and 3-gram of `text` listed in sizes (duplicates kept)."""
     a = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32).astype(np.int64)
