@@ -98,7 +98,7 @@ def _check_report(report: dict) -> None:
 
 def test_eval_report_with_both_baselines(classifier: Classifier, tmp_path: Path) -> None:
     # The report eval prints, with the char n-gram baseline trained on a fortieth of the corpus (the CLI
-    # trains it on all of it: a minute and a half on a slow machine; that run is in the slow suite).
+    # trains it on all of it: 1.5-3 min on a slow machine, 183 s in session 29; that run is in the slow suite).
     report = run_eval(classifier, read_eval_file(_eval_file(tmp_path)), baseline_train=load_corpus().examples[::40])
     _check_report(report)
 
