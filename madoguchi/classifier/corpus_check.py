@@ -24,7 +24,7 @@ import numpy as np
 
 from madoguchi.classifier.corpus import CORPUS_DIR, NOT_JSON, json_lines, load_corpus
 from madoguchi.classifier.labels import CATEGORIES, CRISIS_CATEGORIES, CRISIS_KINDS
-from madoguchi.classifier.ngrams import CHAR_BITS, CHAR_MASK, distinct
+from madoguchi.classifier.ngrams import CHAR_BITS, CHAR_MASK, distinct, lookup
 
 NEAR_DUPLICATE = 0.7  # what tests/classifier/test_corpus.py holds the whole corpus to
 _KEYS = {"text", "labels", "crisis", "crisis_kinds", "hard_negative"}
@@ -120,9 +120,9 @@ class NearCopies:
     def of(self, text: str) -> list[tuple[str, str]]:
         """(name, text) of every indexed line whose similarity to `text` is above NEAR_DUPLICATE."""
         codes = bigram_codes([text])[1]
-        at = np.minimum(np.searchsorted(self.vocabulary, codes), max(0, len(self.vocabulary) - 1))
-        known = self.vocabulary[at] == codes if len(self.vocabulary) else np.zeros(len(codes), dtype=bool)
-        df = np.where(known, self.df[at] if len(self.df) else 0, 0)
+        found_at, known = lookup(self.vocabulary, codes)
+        at, df = np.zeros(len(codes), dtype=np.int64), np.zeros(len(codes), dtype=np.int64)
+        at[known], df[known] = found_at, self.df[found_at]
         rarest = np.lexsort((codes, df))[: len(codes) - math.ceil(NEAR_DUPLICATE * len(codes)) + 1]
         rarest = rarest[known[rarest]]
         if not len(rarest):
@@ -132,10 +132,9 @@ class NearCopies:
         sizes = self.line_start[candidates + 1] - self.line_start[candidates]
         fits = (sizes >= NEAR_DUPLICATE * len(codes)) & (sizes * NEAR_DUPLICATE <= len(codes))
         candidates, sizes = candidates[fits], sizes[fits]
-        # Jaccard similarity from the shared codes (both sides' codes sorted: a binary search each).
+        # Jaccard similarity from the shared codes (this text's codes are sorted: a binary search each).
         theirs = self.line_codes[_ranges(self.line_start[candidates], sizes)]
-        mine = np.minimum(np.searchsorted(codes, theirs), len(codes) - 1)
-        shared = np.bincount(np.repeat(np.arange(len(candidates)), sizes), weights=codes[mine] == theirs,
+        shared = np.bincount(np.repeat(np.arange(len(candidates)), sizes), weights=lookup(codes, theirs)[1],
                              minlength=len(candidates))  # fmt: skip
         similar = shared / (len(codes) + sizes - shared) > NEAR_DUPLICATE
         return [self.named[i] for i in candidates[similar].tolist()]
