@@ -17,7 +17,7 @@ import warnings
 from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib import metadata as importlib_metadata
 from pathlib import Path
 from typing import Any
@@ -44,6 +44,7 @@ from madoguchi.classifier.features import (
 from madoguchi.classifier.intents import INTENT_EXPRESSIONS_FILE, IntentRules
 from madoguchi.classifier.keywords import KEYWORDS_FILE, KeywordMatcher, load_keywords
 from madoguchi.classifier.labels import CATEGORIES, CRISIS_CATEGORIES, CRISIS_KINDS, INTENTS
+from madoguchi.classifier.liblinear import SharedRows, liblinear_seed
 from madoguchi.classifier.metrics import evaluate, label_matrix
 from madoguchi.classifier.model import (
     _CRISIS_COLUMNS,
@@ -90,6 +91,8 @@ AVERAGED = tuple(j for j, c in enumerate(CATEGORIES) if c not in CRISIS_CATEGORI
 CRISIS_WRITER_SHARE = 0.3
 # Inverse regularisation of the logistic heads; class weights balance the rare categories.
 C = 10.0
+# The seed LogisticRegression(random_state=SEED) hands liblinear, for the fits on shared rows.
+_LIBLINEAR_SEED = liblinear_seed(SEED)
 # liblinear solves the dual problem (coordinate descent): with far more features than messages it reaches
 # the same optimum about ten times faster than the primal Newton solver, which is what lets training run
 # its fits (four grouped folds and the final model) within the minute.
@@ -167,9 +170,16 @@ class Heads:
     intents: tuple[str, ...]
 
 
-def _logistic(X: Any, y: np.ndarray, passes: int = MAX_PASSES) -> tuple[np.ndarray, float]:
+def _logistic(
+    X: Any, y: np.ndarray, passes: int = MAX_PASSES, rows: SharedRows | None = None
+) -> tuple[np.ndarray, float]:
+    """One binary head: LogisticRegression's liblinear fit, on `rows` (X as liblinear reads it, shared by the
+    heads fitted on X) when given."""
     if y.min() == y.max():  # a label absent from this fold: a constant head
         return np.zeros(X.shape[1], dtype=np.float32), (10.0 if y[0] else -10.0)
+    if rows is not None:
+        weights, bias = rows.fit(y, C=C, tol=TOL, max_iter=passes, seed=_LIBLINEAR_SEED)
+        return weights.astype(np.float32), bias
     m = LogisticRegression(
         C=C, solver="liblinear", dual=DUAL, class_weight="balanced", random_state=SEED, max_iter=passes, tol=TOL
     )
@@ -190,9 +200,18 @@ class HeadJobs:
     intents: tuple[str, ...]  # "none" first; empty when there is no intent softmax
     intent_data: tuple[Any, np.ndarray] | None
     fit_position: np.ndarray  # each vectorizer column's number in the binary heads' X
+    # liblinear's rows of each X of `binary`, built by the first head fitted on it in this process (a fold's
+    # 17 heads share one X; the final model's, two).
+    _rows: dict[int, SharedRows] = field(default_factory=dict, repr=False)
 
     def fit_binary(self, j: int) -> tuple[np.ndarray, float]:
-        weights, bias = _logistic(*self.binary[j], AVERAGED_PASSES if j in AVERAGED else MAX_PASSES)
+        X, y = self.binary[j]
+        rows = None
+        if SharedRows.available():
+            if id(X) not in self._rows:
+                self._rows[id(X)] = SharedRows(X)
+            rows = self._rows[id(X)]
+        weights, bias = _logistic(X, y, AVERAGED_PASSES if j in AVERAGED else MAX_PASSES, rows)
         return weights[self.fit_position], bias
 
     def fit_intents(self) -> list[tuple[np.ndarray, float]]:
@@ -509,9 +528,7 @@ def _fit_fold(test: np.ndarray) -> FoldResult:
     # reading them again, to the bit, in a sixth of the time: 0.8 s against 4.9 s at 54,607 worries).
     counts = vocabulary.counts[np.concatenate([train_rows, np.arange(n, vocabulary.counts.shape[0])])]
     narrowed, keep = vocabulary.vectorizer.narrowed(counts)
-    heads = head_jobs(
-        narrowed, kept_columns(counts, keep), [examples[i] for i in train_rows], kind_heads=False
-    ).fit()
+    heads = head_jobs(narrowed, kept_columns(counts, keep), [examples[i] for i in train_rows], kind_heads=False).fit()
     probs = head_probs(heads, narrowed.weigh(kept_columns(vocabulary.counts[test], keep)))[:, :width]
     # The crisis side differs only where hard negatives were cut out (a message scores the same in any batch).
     crisis_probs = probs.copy()
@@ -586,9 +603,7 @@ def _unpacked(packed: tuple) -> list[Prepared]:
     return out
 
 
-def prepare_corpus(
-    texts: list[str], rules: CrisisRules, census: PosCensus
-) -> tuple[list[Prepared], dict[str, int]]:
+def prepare_corpus(texts: list[str], rules: CrisisRules, census: PosCensus) -> tuple[list[Prepared], dict[str, int]]:
     """prepare_many of a training corpus, and in how many of every KEY_COUNT_EVERY-th message each crisis
     rule index key occurs (CrisisRules.count_keys). Reading it is a fifth of training: when it is large, a
     forked worker reads the first part while this process reads the rest, so that only the worker's part is
