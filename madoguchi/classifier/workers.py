@@ -26,12 +26,13 @@ _M_MMAP_MAX = -4
 
 
 def _keep_freed_memory() -> None:
-    """Large blocks from the heap, never given back to the kernel. Every liblinear fit copies its rows into a
-    new 200 MB array (12.4 million entries at 81,907 worries); glibc maps a block that large afresh each time
-    and unmaps it on free, so the kernel zeroes 50,000 new pages for each of the hundred fits of a training
-    run. Measured on one head: 49,000 page faults and 0.08 s of system time a fit (a tenth of it) before,
-    none after the first. A worker lives for one training run, so its heap staying at its peak costs
-    nothing; the server and the CLI's own process keep glibc's defaults. Other C libraries: no-op."""
+    """Large blocks from the heap, never given back to the kernel. A LogisticRegression liblinear fit copies its
+    rows into a new 200 MB array (12.4 million entries at 81,907 worries: the eval baseline's fits, and
+    training's before liblinear.SharedRows); glibc maps a block that large afresh each time and unmaps it on
+    free, so the kernel zeroed 50,000 new pages for each of the hundred fits of a training run. Measured on
+    one head: 49,000 page faults and 0.08 s of system time a fit (a tenth of it) before, none after the first.
+    A worker lives for one training run, so its heap staying at its peak costs nothing; the server and the
+    CLI's own process keep glibc's defaults. Other C libraries: no-op."""
     try:
         mallopt = ctypes.CDLL(None).mallopt
     except (OSError, AttributeError):
