@@ -458,8 +458,10 @@ def grouped_folds(examples: list[Example]) -> list[tuple[str, np.ndarray]]:
         g = min(range(k), key=lambda j: (size_load[j], j))
         groups[g].append(source)
         size_load[g] += sizes[source]
-    src = np.array([e.source for e in examples])
-    return [("+".join(sorted(g)), np.flatnonzero(np.isin(src, g))) for g in groups if g]
+    # Each message's group by its file's number (comparing 141,607 file names with np.isin took 0.4 s).
+    group_of = {source: k for k, g in enumerate(groups) for source in g}
+    group = np.fromiter((group_of[e.source] for e in examples), dtype=np.int64, count=len(examples))
+    return [("+".join(sorted(g)), np.flatnonzero(group == k)) for k, g in enumerate(groups) if g]
 
 
 @dataclass
@@ -749,11 +751,13 @@ def cross_validate(
     *,
     with_random_folds: bool = False,
     final: HeadJobs | None = None,
+    folds: list[tuple[str, np.ndarray]] | None = None,
 ) -> dict:
-    """Writer-grouped held-out figures and the thresholds tuned on them; random folds only when asked for
-    (they cost five more fits and only flatter). `vocabulary` holds the worries' rows and then the intent
-    lines'."""
-    grouped, final_heads = out_of_fold(prepared, examples, vocabulary, grouped_folds(examples), final)
+    """Writer-grouped held-out figures (on `folds`, grouped_folds(examples) by default) and the thresholds tuned
+    on them; random folds only when asked for (they cost five more fits and only flatter). `vocabulary` holds
+    the worries' rows and then the intent lines'."""
+    folds = grouped_folds(examples) if folds is None else folds
+    grouped, final_heads = out_of_fold(prepared, examples, vocabulary, folds, final)
     truth = Truth.of(examples)
     cat_probs = grouped.category_probs()
     thresholds = tune_thresholds(cat_probs, truth.labels)
@@ -834,7 +838,8 @@ def _train(
         [i.intent for i in corpus.intents],
         short=vocabulary.short,
     )
-    cv = cross_validate(prepared, examples, vocabulary, with_random_folds=with_random_folds, final=final)
+    folds = grouped_folds(examples)
+    cv = cross_validate(prepared, examples, vocabulary, with_random_folds=with_random_folds, final=final, folds=folds)
     heads = cv["heads"]
     columns = [*CATEGORIES, *SIGNAL_HEADS, *(f"kind:{k}" for k in heads.kinds), *(f"intent:{i}" for i in heads.intents)]
     trained_at = dt.datetime.now(dt.UTC).replace(microsecond=0)
@@ -856,7 +861,7 @@ def _train(
             "word_bigrams": WORD_BIGRAMS,
             "C": C,
             "groups": GROUPS,
-            "grouped_folds": [name for name, _ in grouped_folds(examples)],
+            "grouped_folds": [name for name, _ in folds],
             "seed": SEED,
             "n_features": heads.vectorizer.n_features,
         },
