@@ -206,11 +206,16 @@ def _char_entries(
 
 def kept_columns(counts: sp.csr_matrix, keep: np.ndarray) -> sp.csr_matrix:
     """`counts` with only the columns `keep` marks, numbered in order (the columns of Vectorizer.narrowed)."""
-    inside = keep[counts.indices]
-    kept_before = np.concatenate([[0], np.cumsum(inside)])
+    new_id = np.cumsum(keep, dtype=counts.indices.dtype) - 1
+    new_id[~keep] = -1
+    ids = new_id[counts.indices]
+    inside = ids >= 0
+    # A row now starts as many entries earlier as were dropped before it: the dropped entries are few (a
+    # feature of the whole vocabulary that the fold's messages have fewer than min_df times), so a search
+    # among them replaces a running count over all 12 million (0.5-0.9 s -> 0.2 s a fold's call).
+    dropped_before = np.searchsorted(np.flatnonzero(~inside), counts.indptr)
     return sp.csr_matrix(
-        (counts.data[inside], (np.cumsum(keep) - 1)[counts.indices[inside]], kept_before[counts.indptr]),
-        shape=(counts.shape[0], int(keep.sum())),
+        (counts.data[inside], ids[inside], counts.indptr - dropped_before), shape=(counts.shape[0], int(keep.sum()))
     )
 
 
