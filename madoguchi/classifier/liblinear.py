@@ -19,6 +19,7 @@ caller fits with LogisticRegression as before.
 from __future__ import annotations
 
 import ctypes
+import threading
 from typing import Any
 
 import numpy as np
@@ -82,6 +83,9 @@ class _Blas(ctypes.Structure):
 _NODE = np.dtype([("index", "<i4"), ("value", "<f8")], align=True)
 
 _LIBRARY: Any = None
+# liblinear draws from one random generator in its module, seeded before each fit: two fits at once in
+# threads of one process would draw from each other's sequence.
+_FITTING = threading.Lock()
 
 
 def _library() -> Any:
@@ -133,6 +137,8 @@ class SharedRows:
         return sklearn.__version__ in LAYOUTS
 
     def __init__(self, X: sp.csr_matrix) -> None:
+        if not sp.issparse(X) or X.format != "csr":
+            raise TypeError("SharedRows reads a CSR matrix")
         # Each row's entries by column, as LogisticRegression reads them (its input check sorts the caller's
         # matrix in place): the products then add the same terms in the same order, and the weights come out
         # the same to the bit.
@@ -177,8 +183,9 @@ class SharedRows:
         parameter = _Parameter(
             _L2R_LR_DUAL, tol, C, 2, weight_label.ctypes.data, class_weight.ctypes.data, max_iter, _EPSILON
         )
-        lib.set_seed(seed)
-        model = lib.train(ctypes.byref(problem), ctypes.byref(parameter), ctypes.byref(blas))
+        with _FITTING:
+            lib.set_seed(seed)
+            model = lib.train(ctypes.byref(problem), ctypes.byref(parameter), ctypes.byref(blas))
         try:
             w = np.ctypeslib.as_array(model.contents.w, shape=(d + 1,)).copy()
         finally:

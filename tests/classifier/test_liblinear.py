@@ -90,6 +90,8 @@ def test_labels_it_cannot_fit_are_refused() -> None:
         rows.fit(np.full(50, 2), C=1.0, tol=0.1, max_iter=2, seed=1)
     with pytest.raises(ValueError, match="49 labels for 50 rows"):
         rows.fit(np.ones(49), C=1.0, tol=0.1, max_iter=2, seed=1)
+    with pytest.raises(TypeError, match="CSR"):
+        SharedRows(_matrix(3, n=50, d=20).tocsc())
 
 
 def test_training_fits_its_heads_on_shared_rows_as_logistic_regression_would() -> None:
@@ -99,3 +101,23 @@ def test_training_fits_its_heads_on_shared_rows_as_logistic_regression_would() -
     X = _matrix(9)
     y = (X.toarray()[:, -1] + X.toarray()[:, 3] > 0.25).astype(np.int8)
     assert np.array_equal(training._logistic(X, y, 3, SharedRows(X))[0], training._logistic(X.copy(), y, 3)[0])
+
+
+def test_fits_in_threads_are_the_fits_made_one_after_another() -> None:
+    """liblinear's random generator is one per process: fits started from several threads at once must each
+    get the sequence their own seed gives (SharedRows fits one at a time)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    X = _matrix(11, n=3000, d=400)
+    dense = X.toarray()
+    targets = [(dense[:, -1 - k] + dense[:, 5 + k] > 0.2).astype(np.int8) for k in range(6)]
+    rows = SharedRows(X)
+
+    def fit(k: int) -> tuple[np.ndarray, float]:
+        return rows.fit(targets[k], C=10.0, tol=0.01, max_iter=8, seed=100 + k)
+
+    alone = [fit(k) for k in range(6)]
+    with ThreadPoolExecutor(6) as pool:
+        together = list(pool.map(fit, range(6)))
+    for (w, b), (w2, b2) in zip(alone, together, strict=True):
+        assert np.array_equal(w, w2) and b == b2
