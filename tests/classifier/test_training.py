@@ -265,3 +265,26 @@ def test_thresholds_are_those_with_the_best_pulled_f1() -> None:
         assert tuned.tolist() == np.float32(by_passes(probs, Y)).tolist()
         moved += int((tuned != 0.5).sum())
     assert moved  # the data moves thresholds away from 0.5, so the comparison means something
+
+
+def test_every_binary_head_on_shared_rows_is_the_logistic_regression_head(tmp_path: Path) -> None:
+    """Training fits its binary heads on liblinear rows shared between them (liblinear.SharedRows); each must
+    be, to the bit, the head LogisticRegression fits on the same matrix: categories, crisis signals and
+    crisis kinds, on the columns renumbered by frequency, as training prepares them."""
+    from madoguchi.classifier import training
+    from madoguchi.classifier.crisis import CrisisRules
+    from madoguchi.classifier.liblinear import SharedRows
+    from madoguchi.classifier.tokenizer import PosCensus
+
+    assert SharedRows.available()
+    corpus = load_corpus(_small_corpus(tmp_path / "data", every=40))
+    census = PosCensus()
+    prepared, _ = training.prepare_corpus([e.text for e in corpus.examples], CrisisRules.from_file(), census)
+    vocabulary = training.Vocabulary.read([p.doc for p in prepared], census.function_forms())
+    jobs = training.head_jobs(vocabulary.vectorizer, vocabulary.counts, corpus.examples)
+    assert jobs.kinds and len({id(X) for X, _ in jobs.binary}) == 2  # every message, and the crises
+    for j, (X, y) in enumerate(jobs.binary):
+        passes = training.AVERAGED_PASSES if j in training.AVERAGED else training.MAX_PASSES
+        weights, bias = jobs.fit_binary(j)
+        expected, expected_bias = training._logistic(X.copy(), y, passes)
+        assert np.array_equal(weights, expected[jobs.fit_position]) and bias == expected_bias, j
