@@ -24,11 +24,14 @@ from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
+from sklearn.utils.class_weight import compute_class_weight
 
 # The scikit-learn versions whose liblinear structures are the ones below.
 LAYOUTS = frozenset({"1.9.1"})
 # liblinear's solver number for L2-regularised logistic regression solved in the dual (L2R_LR_DUAL).
 _L2R_LR_DUAL = 7
+# The labels of a binary head, as floats (liblinear's y).
+_CLASSES = np.array([0.0, 1.0])
 # LogisticRegression's epsilon (an SVR parameter liblinear's classification solvers do not read).
 _EPSILON = 0.1
 
@@ -176,8 +179,8 @@ class SharedRows:
         positives = int(np.count_nonzero(target))
         if positives in (0, n) or not np.isin(target, (0.0, 1.0)).all():
             raise ValueError("labels must be 0 and 1, both present")
-        # compute_class_weight("balanced"): n / (classes * count of the class)
-        class_weight = np.array([n / (2.0 * (n - positives)), n / (2.0 * positives)])
+        # The class weights LogisticRegression(class_weight="balanced") computes, by the same function.
+        class_weight = compute_class_weight("balanced", classes=_CLASSES, y=target)
         weight_label = np.arange(2, dtype=np.intc)
         problem = _Problem(n, d + 1, target.ctypes.data, self._rows.ctypes.data, 1.0, self._sample_weight.ctypes.data)
         parameter = _Parameter(
